@@ -1,0 +1,39 @@
+# helpnext: `make demo` and `make test` are the two quickstart commands.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_HOME := $(CURDIR)/demo-home
+
+.DEFAULT_GOAL := check
+.PHONY: check install demo test lint bench sample clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	rm -rf $(DEMO_HOME)
+	$(BIN)/helpnext --home $(DEMO_HOME) demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: test lint
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+sample: $(STAMP)
+	$(BIN)/python data/generate_sample.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache

@@ -1,0 +1,1 @@
+"""Polars pipelines: ingest (one module per source), features, labels, train, evaluate, score."""

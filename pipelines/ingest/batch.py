@@ -1,0 +1,104 @@
+"""What every importer produces: an :class:`ImportBatch` of people and interactions.
+
+Importers never touch the store; ``recommender.importer.apply_batch`` resolves the people
+to contacts and writes everything in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+PERSONAL_OWNER = "me"
+
+# One row per person as the source names them. ``ref`` is unique per (owner_key, ref) in a
+# batch and links interactions to people. ``emails`` holds every address of the person.
+PEOPLE_SCHEMA: dict[str, pl.DataType] = {
+    "owner_key": pl.String,
+    "ref": pl.String,
+    "display_name": pl.String,
+    "first_name": pl.String,
+    "last_name": pl.String,
+    "company": pl.String,
+    "position": pl.String,
+    "emails": pl.List(pl.String),
+    "linkedin_url": pl.String,
+    "phone": pl.String,
+    "location": pl.String,
+    "birthday": pl.Date,
+    "notes": pl.String,
+    "connected_on": pl.Datetime("us"),
+    "id_key": pl.String,  # a source-specific identity (edge-list node, CSV contact_id)
+    "tags": pl.List(pl.String),
+}
+
+# One row per (owner, person, event). ``uid_key`` is the source's natural key for the
+# event: the store dedupes on its md5, so re-importing a file (or an overlapping newer
+# export) adds nothing twice.
+INTERACTION_SCHEMA: dict[str, pl.DataType] = {
+    "owner_key": pl.String,
+    "ref": pl.String,
+    "uid_key": pl.String,
+    "ts": pl.Datetime("us"),
+    "channel": pl.String,
+    "direction": pl.String,
+    "is_give": pl.Boolean,
+    "thread": pl.String,
+    "n_participants": pl.Int32,
+    "subject": pl.String,
+    "body": pl.String,
+    "detail": pl.String,
+}
+
+CHANNELS = (
+    "message",
+    "email",
+    "meeting",
+    "call",
+    "invitation",
+    "endorsement",
+    "recommendation",
+    "introduction",
+    "note",
+    "share",
+)
+GIVE_CHANNELS = ("endorsement", "recommendation", "introduction", "share")
+
+
+def conform(frame: pl.DataFrame | None, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Add missing columns as nulls, cast, and order columns as ``schema`` says."""
+    if frame is None:
+        return pl.DataFrame(schema=schema)
+    exprs = []
+    for name, dtype in schema.items():
+        if name in frame.columns:
+            exprs.append(pl.col(name).cast(dtype))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+    return frame.select(exprs)
+
+
+@dataclass
+class ImportBatch:
+    source_kind: str  # linkedin | csv | edges | mbox | ics | vcard | google_contacts
+    label: str  # what was imported (file or folder name), for provenance
+    sha256: str  # of the input bytes: the same input twice is recognised
+    people: pl.DataFrame
+    interactions: pl.DataFrame
+    # the owner(s): personal sources have one owner 'me'; edge lists have many
+    owner_name: str | None = None
+    owner_aliases: list[tuple[str, str]] = field(default_factory=list)
+    owner_positions: pl.DataFrame | None = None
+    multi_owner: bool = False
+    # when the source was produced: role changes found in it are dated here
+    as_of: datetime | None = None
+    rows_read: int = 0
+    rows_skipped: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.people = conform(self.people, PEOPLE_SCHEMA)
+        self.interactions = conform(self.interactions, INTERACTION_SCHEMA)

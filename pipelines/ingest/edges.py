@@ -1,0 +1,219 @@
+"""Edge lists (SNAP / KONECT style): ``SRC DST TS`` or ``SRC DST WEIGHT TS`` per line.
+
+``%`` or ``#`` comment lines, space- or tab-separated, CRLF or LF, optionally gzip'd.
+A multi-owner log: every sender is an owner. TS is seconds (any origin).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.columns import conform_events
+from pipelines.ingest.batch import ImportBatch
+from pipelines.ingest.text import decode, sha256_file
+from recommender.errors import InputError
+
+EDGE_SCHEMA = {"src": pl.Int64, "dst": pl.Int64, "weight": pl.Float64, "ts": pl.Int64}
+_COMMENT = ("%", "#")
+
+
+def _open_head(path: Path, n: int = 64 * 1024) -> bytes:
+    with open(path, "rb") as handle:
+        head = handle.read(n)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as handle:
+                head = handle.read(n)
+        except (OSError, EOFError) as err:
+            raise InputError(path, f"damaged gzip file ({err})") from None
+    return head
+
+
+def _layout(path: Path) -> tuple[int, str, int]:
+    """(number of leading comment/blank lines, separator, number of columns)."""
+    try:
+        head = _open_head(path)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, expected an edge-list file") from None
+    # decode only the complete lines of the head, so a cut multi-byte character is no error
+    cut = head.rfind(b"\n")
+    text = decode(head if cut < 0 else head[: cut + 1] or head, path)
+    skip = 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(_COMMENT):
+            skip += 1
+            continue
+        sep = "\t" if "\t" in stripped else " "
+        fields = [f for f in re.split(r"[ \t]+", stripped)]
+        if len(fields) not in (3, 4):
+            raise InputError(
+                path,
+                f"expected 'SRC DST TS' or 'SRC DST WEIGHT TS' per line, found {len(fields)} "
+                f"field(s): {stripped[:60]!r}",
+                line=skip + 1,
+            )
+        if re.search(r"[ \t]{2,}", stripped):
+            sep = "multi"
+        return skip, sep, len(fields)
+    raise InputError(path, "no edges in the file (only comments or blank lines)")
+
+
+def _locate_bad(path: Path, ncols: int) -> InputError:
+    """Slow path for errors: find the first line that is not a valid edge."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            return InputError(path, f"damaged or truncated gzip file ({err})")
+    text = decode(raw, path)
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(_COMMENT):
+            continue
+        fields = re.split(r"[ \t]+", stripped)
+        if len(fields) != ncols:
+            return InputError(
+                path, f"expected {ncols} fields like the lines above, found {len(fields)}", line=number
+            )
+        for name, value in zip(("SRC", "DST"), fields[:2], strict=True):
+            if not re.fullmatch(r"-?\d+", value):
+                return InputError(path, f"{name} {value!r} is not an integer id", line=number)
+        for name, value in (("TS", fields[-1]),) + ((("WEIGHT", fields[2]),) if ncols == 4 else ()):
+            try:
+                float(value)
+            except ValueError:
+                return InputError(path, f"{name} {value!r} is not a number", line=number)
+    return InputError(path, "cannot read as an edge list")
+
+
+def read_edges(path: Path | str) -> pl.DataFrame:
+    """Read an edge list into ``src, dst, weight, ts`` (ts in whole seconds), file order."""
+    path = Path(path)
+    skip, sep, ncols = _layout(path)
+    names = ["src", "dst", "ts"] if ncols == 3 else ["src", "dst", "weight", "ts"]
+    try:
+        if sep == "multi":
+            text = decode(path.read_bytes() if path.suffix != ".gz" else gzip.decompress(path.read_bytes()), path)
+            rows = [re.split(r"[ \t]+", ln.strip()) for ln in text.splitlines()[skip:] if ln.strip() and not ln.lstrip().startswith(_COMMENT)]
+            if any(len(r) != ncols for r in rows):
+                raise pl.exceptions.ComputeError("ragged")
+            frame = pl.DataFrame(rows, schema=names, orient="row")
+        else:
+            frame = pl.read_csv(
+                path,
+                separator=sep,
+                has_header=False,
+                skip_rows=skip,
+                comment_prefix=None,
+                new_columns=names,
+                infer_schema=False,
+                truncate_ragged_lines=False,
+            )
+        if frame.width != ncols:
+            raise pl.exceptions.ComputeError("width")
+        frame = frame.with_columns(
+            pl.col("src").str.strip_chars().cast(pl.Int64, strict=True),
+            pl.col("dst").str.strip_chars().cast(pl.Int64, strict=True),
+            pl.col("ts").str.strip_chars().cast(pl.Float64, strict=True),
+        )
+        if ncols == 4:
+            frame = frame.with_columns(pl.col("weight").str.strip_chars().cast(pl.Float64, strict=True))
+        else:
+            frame = frame.with_columns(pl.lit(1.0).alias("weight"))
+        if frame.select(pl.any_horizontal(pl.all().is_null()).any()).item():
+            raise pl.exceptions.ComputeError("nulls")
+    except (pl.exceptions.PolarsError, OSError, EOFError, UnicodeDecodeError, ValueError):
+        raise _locate_bad(path, ncols) from None
+    if frame.height == 0:
+        raise InputError(path, "no edges in the file (only comments or blank lines)")
+    return frame.select(
+        pl.col("src"), pl.col("dst"), pl.col("weight"), pl.col("ts").floor().cast(pl.Int64)
+    )
+
+
+def edges_to_events(edges: pl.DataFrame) -> pl.DataFrame:
+    """The canonical per-owner event frame of an edge list (see ``pipelines.columns``).
+
+    Every event ``s -> d`` is an outgoing message for owner ``s`` and, when ``d`` ever
+    sends (so is an owner too), an incoming one for ``d``. Self-loops are dropped.
+    """
+    e = edges.filter(pl.col("src") != pl.col("dst"))
+    owners = e.select(pl.col("src").unique())
+    out = e.select(
+        pl.col("src").alias("owner"),
+        pl.col("dst").alias("contact"),
+        pl.col("ts"),
+        pl.lit("out").alias("direction"),
+    )
+    inc = e.join(owners, left_on="dst", right_on="src", how="semi").select(
+        pl.col("dst").alias("owner"),
+        pl.col("src").alias("contact"),
+        pl.col("ts"),
+        pl.lit("in").alias("direction"),
+    )
+    return conform_events(
+        pl.concat([out, inc]).with_columns(pl.from_epoch("ts", time_unit="s").alias("ts"))
+    ).collect()
+
+
+def import_edges(path: Path | str) -> ImportBatch:
+    path = Path(path)
+    edges = read_edges(path)
+    n_read = edges.height
+    e = edges.filter(pl.col("src") != pl.col("dst")).with_columns(
+        pl.int_range(pl.len()).over(["src", "dst", "ts"]).alias("_n")
+    )
+    skipped = n_read - e.height
+    uid = pl.format("edges:{}:{}:{}:{}", "src", "dst", "ts", "_n")
+    senders = e.select(pl.col("src").unique())
+    ts = pl.from_epoch("ts", time_unit="s")
+    out = e.select(
+        pl.col("src").cast(pl.String).alias("owner_key"),
+        pl.col("dst").cast(pl.String).alias("ref"),
+        uid.alias("uid_key"),
+        ts.alias("ts"),
+        pl.lit("out").alias("direction"),
+    )
+    inc = e.join(senders, left_on="dst", right_on="src", how="semi").select(
+        pl.col("dst").cast(pl.String).alias("owner_key"),
+        pl.col("src").cast(pl.String).alias("ref"),
+        uid.alias("uid_key"),
+        ts.alias("ts"),
+        pl.lit("in").alias("direction"),
+    )
+    interactions = pl.concat([out, inc]).with_columns(
+        pl.lit("message").alias("channel"),
+        pl.lit(False).alias("is_give"),
+        pl.lit(2, dtype=pl.Int32).alias("n_participants"),
+        # one event gives an out row and an in row: the direction keeps their uids apart
+        (pl.col("uid_key") + ":" + pl.col("direction")).alias("uid_key"),
+        ("node:" + pl.col("owner_key")).alias("owner_key"),
+    )
+    people = (
+        interactions.select("owner_key", "ref")
+        .unique()
+        .with_columns(
+            pl.col("ref").alias("display_name"),
+            pl.col("ref").alias("id_key"),
+        )
+    )
+    return ImportBatch(
+        source_kind="edges",
+        label=path.name,
+        sha256=sha256_file(path),
+        people=people,
+        interactions=interactions,
+        multi_owner=True,
+        as_of=None,
+        rows_read=n_read,
+        rows_skipped=skipped,
+        details={"self_loops_dropped": skipped, "owners": senders.height},
+    )

@@ -1,0 +1,299 @@
+"""Reading user files as text and CSV tables, with errors that name file and line.
+
+Every importer reads through here, so the bad-input rules hold everywhere: a file that
+is empty, not UTF-8/UTF-16, binary, truncated or missing columns raises
+:class:`~recommender.errors.InputError` naming the file, the line and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from recommender.errors import InputError
+
+NULL_VALUES = ["", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "None"]
+# the header may sit below a preamble (LinkedIn's "Notes:" block): look this far down
+HEADER_SEARCH_LINES = 25
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(data: bytes, label: Path | str) -> str:
+    """Bytes of a text file -> str. UTF-8 (with or without BOM) or UTF-16 with a BOM."""
+    if not data.strip():
+        raise InputError(label, "the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise InputError(label, f"not valid UTF-16 text ({err.reason})") from None
+    else:
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = _line_of_offset(data, err.start)
+            byte = data[err.start : err.start + 1].hex()
+            raise InputError(
+                label,
+                f"not UTF-8 text (byte 0x{byte}); save the file as UTF-8 and import it again",
+                line=line,
+            ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InputError(
+            label,
+            "contains NUL bytes: this looks like a binary or damaged file, not text",
+            line=text.count("\n", 0, nul) + 1,
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def read_text(path: Path, label: Path | str | None = None) -> tuple[str, bytes]:
+    """Read ``path`` as text. Returns (text, raw bytes)."""
+    label = label or path
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(label, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(label, "is a directory, expected a file") from None
+    except PermissionError:
+        raise InputError(label, "permission denied") from None
+    return decode(data, label), data
+
+
+def _norm_header(name: str) -> str:
+    return " ".join(name.replace("\ufeff", "").strip().strip('"').split()).casefold()
+
+
+@dataclass
+class Table:
+    """A CSV table read as strings: canonical column names, plus what is needed to map a
+    row back to its line in the file for error messages."""
+
+    label: Path | str
+    frame: pl.DataFrame
+    text: str = field(repr=False)
+    header_line: int  # 1-based line of the header
+    delimiter: str
+    dropped_empty: int = 0
+    _row_index: pl.Series | None = field(default=None, repr=False)  # frame row -> raw row
+
+    def line_of_row(self, row: int) -> int:
+        """1-based line in the file where frame row ``row`` starts."""
+        raw = int(self._row_index[row]) if self._row_index is not None else row
+        body = self.text.split("\n", self.header_line)[-1] if self.header_line else self.text
+        reader = csv.reader(io.StringIO(body, newline=""), delimiter=self.delimiter)
+        start = 1
+        for i, _ in enumerate(reader):
+            if i == raw:
+                return self.header_line + start
+            start = reader.line_num + 1
+        return self.header_line + start
+
+    def error(self, row: int, message: str) -> InputError:
+        return InputError(self.label, message, line=self.line_of_row(row))
+
+
+def _split_header(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter))
+    except (StopIteration, csv.Error):
+        return []
+
+
+def _first_structural_problem(body: str, delimiter: str, width: int, header_line: int):
+    """Walk the CSV with the stdlib reader to find where it breaks (slow path, errors only)."""
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for row in reader:
+            if row and len(row) > width:
+                return header_line + start, f"row has {len(row)} fields, the header has {width}"
+            start = reader.line_num + 1
+    except csv.Error as err:
+        return header_line + reader.line_num, f"malformed CSV ({err})"
+    return None
+
+
+def read_table(
+    text: str,
+    label: Path | str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    aliases: dict[str, Iterable[str]] | None = None,
+    what: str | None = None,
+) -> Table:
+    """Parse CSV (or tab-separated) ``text`` into a string-typed frame.
+
+    Finds the header below any preamble, accepts any column order and letter case, keeps
+    only ``required`` + ``optional`` columns (missing optional ones are added as nulls),
+    drops rows that are entirely empty, and treats ``NA``-style fillers as nulls.
+    """
+    aliases = {k: list(v) for k, v in (aliases or {}).items()}
+    wanted = list(required) + [c for c in optional if c not in required]
+    accept = {_norm_header(c): c for c in wanted}
+    for canonical, names in aliases.items():
+        for alt in names:
+            accept.setdefault(_norm_header(alt), canonical)
+    need = {_norm_header(c) for c in required}
+
+    lines = text.split("\n", HEADER_SEARCH_LINES)
+    header_at = None
+    for i, line in enumerate(lines[:HEADER_SEARCH_LINES]):
+        for delimiter in (",", "\t", ";"):
+            fields = _split_header(line.rstrip("\r"), delimiter)
+            mapped = {accept.get(_norm_header(f)) for f in fields}
+            if need <= {_norm_header(m) for m in mapped if m}:
+                header_at = (i, delimiter, fields)
+                break
+        if header_at:
+            break
+    if header_at is None:
+        first = next((ln.rstrip("\r") for ln in lines if ln.strip()), "")
+        got = ", ".join(f for f in _split_header(first, ",") if f.strip()) or "nothing"
+        kind = f"a {what} file" if what else "this file"
+        raise InputError(
+            label,
+            f"expected {kind} with columns {', '.join(required)}; found columns: {got}",
+            line=lines.index(next((ln for ln in lines if ln.strip()), lines[0])) + 1,
+        )
+    index, delimiter, fields = header_at
+    header_line = index + 1
+    body = text.split("\n", index)[-1] if index else text
+    names = []
+    seen: dict[str, int] = {}
+    for f in fields:
+        canonical = accept.get(_norm_header(f)) or f"__extra_{len(names)}"
+        if canonical in seen:  # a duplicated column: keep the first
+            canonical = f"__dup_{len(names)}"
+        seen[canonical] = 1
+        names.append(canonical)
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            has_header=True,
+            new_columns=names,
+            separator=delimiter,
+            infer_schema=False,
+            null_values=NULL_VALUES,
+            quote_char='"',
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError) as err:
+        problem = _first_structural_problem(body.split("\n", 1)[-1], delimiter, len(names), header_line)
+        if problem:
+            raise InputError(label, problem[1], line=problem[0]) from None
+        raise InputError(label, f"cannot read as CSV ({str(err).splitlines()[0]})") from None
+    frame = frame.select([c for c in names if not c.startswith(("__extra_", "__dup_"))])
+    for column in wanted:
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column))
+    frame = frame.select(wanted)
+    # strip surrounding whitespace; blank -> null
+    frame = frame.with_columns(
+        pl.col(c).str.strip_chars().replace("", None) for c in wanted
+    )
+    frame = frame.with_row_index("__raw")
+    nonempty = pl.any_horizontal(pl.col(c).is_not_null() for c in wanted)
+    kept = frame.filter(nonempty)
+    dropped = frame.height - kept.height
+    return Table(
+        label=label,
+        frame=kept.drop("__raw"),
+        text=text,
+        header_line=header_line,
+        delimiter=delimiter,
+        dropped_empty=dropped,
+        _row_index=kept["__raw"],
+    )
+
+
+# -- dates --------------------------------------------------------------------------------
+
+DATE_FORMATS = [
+    "%Y-%m-%d %H:%M:%S UTC",
+    "%Y/%m/%d %H:%M:%S UTC",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%m/%d/%y, %I:%M %p",
+    "%m/%d/%Y, %I:%M %p",
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %Y",
+    "%B %Y",
+    "%Y",
+]
+DATE_HINT = "a date such as 2024-06-18 14:05:00 UTC, 6/18/24, 6:14 PM, 18 Jun 2024 or 18-Jun-24"
+
+
+def parse_datetime_expr(column: str, formats: Sequence[str] = DATE_FORMATS) -> pl.Expr:
+    """Expression parsing a string column with the first format that fits (naive UTC)."""
+    col = pl.col(column).str.strip_chars()
+    return pl.coalesce(
+        [col.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
+    ).alias(column)
+
+
+def parse_dates(
+    table: Table,
+    columns: Sequence[str],
+    required: Sequence[str] = (),
+    formats: Sequence[str] = DATE_FORMATS,
+) -> pl.DataFrame:
+    """Parse date columns of ``table.frame`` in place; a value that does not parse, or a
+    missing value in a ``required`` column, raises an error naming its line."""
+    frame = table.frame
+    parsed = frame.with_columns(parse_datetime_expr(c, formats) for c in columns)
+    for c in columns:
+        bad = (frame[c].is_not_null() & parsed[c].is_null()).arg_true()
+        if len(bad):
+            row = int(bad[0])
+            raise table.error(row, f"{c} {frame[c][row]!r} is not {DATE_HINT}")
+        if c in required:
+            missing = parsed[c].is_null().arg_true()
+            if len(missing):
+                raise table.error(
+                    int(missing[0]), f"{c} is empty; every row needs one (is the file truncated?)"
+                )
+    return parsed

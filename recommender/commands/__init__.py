@@ -1,0 +1,1 @@
+"""Typer command modules. Each exposes ``register(app)``; ``recommender.cli`` joins them."""

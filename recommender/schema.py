@@ -1,0 +1,138 @@
+"""The store's schema, as an ordered list of migrations.
+
+Each migration is applied once, in one transaction, and recorded in ``schema_version``.
+Add new tables or columns by appending a migration; never edit a released one.
+
+Times are ``TIMESTAMP`` without a zone and always mean UTC.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE owners (
+            owner_id    BIGINT PRIMARY KEY,
+            key         TEXT NOT NULL UNIQUE,   -- 'me' in personal use; 'node:<id>' for edge-list owners
+            name        TEXT,
+            headline    TEXT,
+            industry    TEXT,
+            created_at  TIMESTAMP NOT NULL
+        );
+        -- how the owner appears in sources: normalised name, e-mail, profile URL
+        CREATE TABLE owner_aliases (
+            owner_id BIGINT NOT NULL,
+            kind     TEXT NOT NULL,
+            key      TEXT NOT NULL,
+            PRIMARY KEY (owner_id, kind, key)
+        );
+        -- the owner's own positions (Positions.csv)
+        CREATE TABLE owner_positions (
+            owner_id    BIGINT NOT NULL,
+            company     TEXT,
+            title       TEXT,
+            location    TEXT,
+            started_on  DATE,
+            finished_on DATE,
+            import_id   BIGINT
+        );
+        CREATE TABLE contacts (
+            contact_id   BIGINT PRIMARY KEY,
+            owner_id     BIGINT NOT NULL,
+            display_name TEXT NOT NULL,
+            first_name   TEXT,
+            last_name    TEXT,
+            company      TEXT,
+            position     TEXT,
+            email        TEXT,
+            linkedin_url TEXT,
+            phone        TEXT,
+            location     TEXT,
+            industry     TEXT,
+            birthday     DATE,
+            notes        TEXT,
+            connected_on TIMESTAMP,             -- when the tie formed, if a source says so
+            role_seen_at TIMESTAMP,             -- as-of time of the source company/position came from
+            first_seen   TIMESTAMP,             -- earliest dated evidence of the contact
+            created_at   TIMESTAMP NOT NULL,    -- wall clock of the import that created it
+            merged_into  BIGINT                 -- set while merged into another contact
+        );
+        -- one key that names a person in a source; resolves to one contact
+        CREATE TABLE identities (
+            owner_id   BIGINT NOT NULL,
+            kind       TEXT NOT NULL,           -- email | linkedin | name_company | linkedin_name | node | ref
+            key        TEXT NOT NULL,
+            contact_id BIGINT NOT NULL,
+            import_id  BIGINT,
+            PRIMARY KEY (owner_id, kind, key)
+        );
+        CREATE TABLE interactions (
+            interaction_id BIGINT PRIMARY KEY,
+            uid            TEXT NOT NULL,       -- md5 of the source's natural key: re-imports dedupe on it
+            owner_id       BIGINT NOT NULL,
+            contact_id     BIGINT NOT NULL,
+            ts             TIMESTAMP NOT NULL,
+            channel        TEXT NOT NULL,       -- message | email | meeting | call | invitation |
+                                                -- endorsement | recommendation | introduction | note | share
+            direction      TEXT NOT NULL,       -- out (owner -> contact) | in (contact -> owner)
+            is_give        BOOLEAN NOT NULL DEFAULT FALSE,
+            thread         TEXT,                -- conversation / meeting / reply-chain id
+            n_participants INTEGER NOT NULL DEFAULT 2,
+            subject        TEXT,
+            body           TEXT,
+            detail         TEXT,                -- e.g. the endorsed skill
+            import_id      BIGINT
+        );
+        CREATE UNIQUE INDEX interactions_uid ON interactions (uid);
+        -- dated facts about a contact that are not exchanges: connected, new_role
+        CREATE TABLE events (
+            event_id     BIGINT PRIMARY KEY,
+            uid          TEXT NOT NULL UNIQUE,
+            owner_id     BIGINT NOT NULL,
+            contact_id   BIGINT NOT NULL,
+            ts           TIMESTAMP NOT NULL,
+            kind         TEXT NOT NULL,
+            old_company  TEXT,
+            old_position TEXT,
+            new_company  TEXT,
+            new_position TEXT,
+            detail       TEXT,
+            import_id    BIGINT
+        );
+        CREATE TABLE tags (
+            owner_id   BIGINT NOT NULL,
+            contact_id BIGINT NOT NULL,
+            tag        TEXT NOT NULL,
+            source     TEXT NOT NULL,           -- user | vcard | google | csv
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (contact_id, tag)
+        );
+        -- the owner's free-text notes: interests, needs, anything else
+        CREATE TABLE notes (
+            note_id    BIGINT PRIMARY KEY,
+            owner_id   BIGINT NOT NULL,
+            contact_id BIGINT NOT NULL,
+            kind       TEXT NOT NULL,           -- interest | need | note
+            text       TEXT NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE imports (
+            import_id          BIGINT PRIMARY KEY,
+            source_kind        TEXT NOT NULL,
+            file_name          TEXT NOT NULL,
+            sha256             TEXT NOT NULL,
+            started_at         TIMESTAMP NOT NULL,
+            finished_at        TIMESTAMP NOT NULL,
+            rows_read          BIGINT NOT NULL,
+            rows_skipped       BIGINT NOT NULL,
+            contacts_added     BIGINT NOT NULL,
+            interactions_added BIGINT NOT NULL,
+            events_added       BIGINT NOT NULL,
+            details            TEXT             -- JSON
+        );
+        """,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
