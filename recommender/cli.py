@@ -11,9 +11,13 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 from typer.core import TyperGroup
+
+try:  # typer >= 0.20 vendors click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older typer on real click
+    from click import ClickException
 
 from recommender import __version__
 from recommender.commands.common import HomeOption, set_root_home
@@ -22,7 +26,7 @@ from recommender.errors import HelpnextError
 COMMAND_MODULES = ("imports", "browse", "demo", "model", "identity", "plan", "feedback", "privacy")
 
 
-class CliError(click.ClickException):
+class CliError(ClickException):
     """One line on stderr, a chosen exit code."""
 
     def __init__(self, message: str, exit_code: int = 1):
@@ -38,14 +42,14 @@ class HelpnextGroup(TyperGroup):
     """Root group: turns library errors into :class:`CliError` so every path (the real
     console script and ``CliRunner`` in tests) prints one clear line."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except HelpnextError as err:
             raise CliError(str(err), err.exit_code) from None
         except KeyboardInterrupt:
             raise CliError("interrupted; the unfinished command changed nothing", 130) from None
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+        except (ClickException, typer.Exit, typer.Abort, SystemExit):
             raise
         except MemoryError:
             raise CliError("out of memory", 1) from None

@@ -133,6 +133,28 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        -- one contact absorbed into another (``contacts.merged_into``); undone by a split.
+        -- ``moved`` lists contacts that were merged into the absorbed one and were re-pointed
+        -- to the kept one, so a split restores them exactly. A row with ``undone_at`` set also
+        -- records that the owner said these two are different people: they are never merged
+        -- automatically again, nor proposed.
+        CREATE TABLE merges (
+            merge_id    BIGINT PRIMARY KEY,
+            owner_id    BIGINT NOT NULL,
+            kept_id     BIGINT NOT NULL,
+            absorbed_id BIGINT NOT NULL,
+            reason      TEXT NOT NULL,          -- bridge (an import linked both) | user
+            evidence    TEXT,                   -- JSON: keys, scores
+            moved       BIGINT[],
+            import_id   BIGINT,
+            created_at  TIMESTAMP NOT NULL,
+            undone_at   TIMESTAMP
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

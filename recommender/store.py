@@ -41,7 +41,9 @@ def _lock_timeout() -> float:
     try:
         return max(0.0, float(raw))
     except ValueError:
-        raise StoreError(f"HELPNEXT_LOCK_TIMEOUT must be a number of seconds, got {raw!r}") from None
+        raise StoreError(
+            f"HELPNEXT_LOCK_TIMEOUT must be a number of seconds, got {raw!r}"
+        ) from None
 
 
 def _is_lock_error(err: Exception) -> bool:
@@ -92,8 +94,17 @@ class Store:
 
     # -- small helpers ------------------------------------------------------------------
     def scalar(self, sql: str, params: list | tuple | None = None):
-        row = self.con.execute(sql, params or []).fetchone()
-        return None if row is None else row[0]
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
+
+    def frame(self, sql: str, params: list | tuple | None = None):
+        """Run a query and return a Polars DataFrame (Arrow, no copy)."""
+        import polars as pl
+
+        relation = self.con.sql(sql, params=list(params) if params else None)
+        if relation is None:
+            return pl.DataFrame()
+        return relation.pl()
 
     def next_id(self, table: str, column: str) -> int:
         """Next free id of ``table.column`` (callers hold the write lock)."""
@@ -130,7 +141,9 @@ class Store:
         self.close()
 
 
-def _connect(path: Path, read_only: bool, on_wait: Callable[[str], None]) -> duckdb.DuckDBPyConnection:
+def _connect(
+    path: Path, read_only: bool, on_wait: Callable[[str], None]
+) -> duckdb.DuckDBPyConnection:
     timeout = _lock_timeout()
     deadline = time.monotonic() + timeout
     told = False
@@ -152,7 +165,9 @@ def _connect(path: Path, read_only: bool, on_wait: Callable[[str], None]) -> duc
                     "Try again when it has finished."
                 ) from None
             if not told:
-                on_wait(f"the store is busy (another helpnext process); waiting up to {timeout:g} s")
+                on_wait(
+                    f"the store is busy (another helpnext process); waiting up to {timeout:g} s"
+                )
                 told = True
             time.sleep(0.1)
         except duckdb.Error as err:
@@ -199,7 +214,9 @@ def open_store(
     home_dir = user_home(home)
     path = store_path(home_dir)
     if read_only and not path.exists():
-        store = Store(duckdb.connect(":memory:"), path, read_only=False)
+        con = duckdb.connect(":memory:")
+        con.execute("SET enable_progress_bar = false")
+        store = Store(con, path, read_only=False)
         _migrate(store)
         store.read_only = True
         return store
@@ -208,6 +225,7 @@ def open_store(
     if path.exists() and path.is_dir():
         raise StoreError(f"{path} is a directory, expected the helpnext store file")
     con = _connect(path, read_only, on_wait)
+    con.execute("SET enable_progress_bar = false")
     store = Store(con, path, read_only)
     try:
         if read_only:

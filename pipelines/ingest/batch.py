@@ -70,7 +70,7 @@ GIVE_CHANNELS = ("endorsement", "recommendation", "introduction", "share")
 
 def conform(frame: pl.DataFrame | None, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Add missing columns as nulls, cast, and order columns as ``schema`` says."""
-    if frame is None:
+    if frame is None or frame.width == 0:
         return pl.DataFrame(schema=schema)
     exprs = []
     for name, dtype in schema.items():

@@ -81,7 +81,9 @@ def _locate_bad(path: Path, ncols: int) -> InputError:
         fields = re.split(r"[ \t]+", stripped)
         if len(fields) != ncols:
             return InputError(
-                path, f"expected {ncols} fields like the lines above, found {len(fields)}", line=number
+                path,
+                f"expected {ncols} fields like the lines above, found {len(fields)}",
+                line=number,
             )
         for name, value in zip(("SRC", "DST"), fields[:2], strict=True):
             if not re.fullmatch(r"-?\d+", value):
@@ -101,8 +103,15 @@ def read_edges(path: Path | str) -> pl.DataFrame:
     names = ["src", "dst", "ts"] if ncols == 3 else ["src", "dst", "weight", "ts"]
     try:
         if sep == "multi":
-            text = decode(path.read_bytes() if path.suffix != ".gz" else gzip.decompress(path.read_bytes()), path)
-            rows = [re.split(r"[ \t]+", ln.strip()) for ln in text.splitlines()[skip:] if ln.strip() and not ln.lstrip().startswith(_COMMENT)]
+            text = decode(
+                path.read_bytes() if path.suffix != ".gz" else gzip.decompress(path.read_bytes()),
+                path,
+            )
+            rows = [
+                re.split(r"[ \t]+", ln.strip())
+                for ln in text.splitlines()[skip:]
+                if ln.strip() and not ln.lstrip().startswith(_COMMENT)
+            ]
             if any(len(r) != ncols for r in rows):
                 raise pl.exceptions.ComputeError("ragged")
             frame = pl.DataFrame(rows, schema=names, orient="row")
@@ -125,7 +134,9 @@ def read_edges(path: Path | str) -> pl.DataFrame:
             pl.col("ts").str.strip_chars().cast(pl.Float64, strict=True),
         )
         if ncols == 4:
-            frame = frame.with_columns(pl.col("weight").str.strip_chars().cast(pl.Float64, strict=True))
+            frame = frame.with_columns(
+                pl.col("weight").str.strip_chars().cast(pl.Float64, strict=True)
+            )
         else:
             frame = frame.with_columns(pl.lit(1.0).alias("weight"))
         if frame.select(pl.any_horizontal(pl.all().is_null()).any()).item():

@@ -206,7 +206,9 @@ def read_table(
             raise_if_empty=False,
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError) as err:
-        problem = _first_structural_problem(body.split("\n", 1)[-1], delimiter, len(names), header_line)
+        problem = _first_structural_problem(
+            body.split("\n", 1)[-1], delimiter, len(names), header_line
+        )
         if problem:
             raise InputError(label, problem[1], line=problem[0]) from None
         raise InputError(label, f"cannot read as CSV ({str(err).splitlines()[0]})") from None
@@ -216,9 +218,7 @@ def read_table(
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column))
     frame = frame.select(wanted)
     # strip surrounding whitespace; blank -> null
-    frame = frame.with_columns(
-        pl.col(c).str.strip_chars().replace("", None) for c in wanted
-    )
+    frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in wanted)
     frame = frame.with_row_index("__raw")
     nonempty = pl.any_horizontal(pl.col(c).is_not_null() for c in wanted)
     kept = frame.filter(nonempty)

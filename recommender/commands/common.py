@@ -24,7 +24,6 @@ HomeOption = Annotated[
         "--home",
         help="helpnext home folder (holds helpnext.duckdb). Default: $HELPNEXT_HOME, "
         "else your platform's user data folder.",
-        envvar="HELPNEXT_HOME",
         show_default=False,
     ),
 ]

@@ -1,0 +1,34 @@
+"""The store's interactions as the canonical event frame (``pipelines.columns``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from pipelines.columns import conform_events
+from recommender.store import Store
+
+
+def load_events(
+    store: Store, owner_ids: list[int] | None = None, before: datetime | None = None
+) -> pl.LazyFrame:
+    """Interactions as ``owner, contact, ts, direction, channel, is_give, thread,
+    n_participants``; only ``owner_ids`` when given, only ``ts < before`` when given.
+    Merged-away contacts are folded into the contact they were merged into."""
+    where, params = ["TRUE"], []
+    if owner_ids is not None:
+        where.append("list_contains(?, i.owner_id)")
+        params.append(list(owner_ids))
+    if before is not None:
+        where.append("i.ts < ?")
+        params.append(before)
+    frame = store.frame(
+        f"""SELECT i.owner_id AS owner, coalesce(c.merged_into, i.contact_id) AS contact, i.ts,
+                   i.direction, i.channel, i.is_give, i.thread, i.n_participants
+            FROM interactions i LEFT JOIN contacts c USING (contact_id)
+            WHERE {" AND ".join(where)}
+            ORDER BY i.ts""",
+        params,
+    )
+    return conform_events(frame)

@@ -1,0 +1,403 @@
+"""Apply an :class:`~pipelines.ingest.batch.ImportBatch` to the store, in one transaction.
+
+Steps: recognise an input already imported (same source kind and sha256: nothing
+changes); create owners; resolve people to contacts (``recommender.identity``); fill in
+what contacts lacked; record ``new_role`` events where a newer source shows a different
+company or position; insert interactions not seen before (deduped on md5 of the source's
+natural key); record the import's provenance.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
+from recommender.identity import full_name_expr, person_keys, resolve
+from recommender.store import Store, utcnow
+
+
+@dataclass
+class ImportResult:
+    source_kind: str
+    label: str
+    already_imported: bool = False
+    import_id: int | None = None
+    rows_read: int = 0
+    rows_skipped: int = 0
+    contacts_added: int = 0
+    contacts_updated: int = 0
+    interactions_added: int = 0
+    interactions_known: int = 0
+    events_added: int = 0
+    details: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _owner_ids(store: Store, batch: ImportBatch, now: datetime) -> pl.DataFrame:
+    """owner_key -> owner_id for every owner in the batch (created when new)."""
+    con = store.con
+    keys = pl.concat(
+        [batch.people.select("owner_key"), batch.interactions.select("owner_key")]
+    ).unique()
+    if not batch.multi_owner:
+        keys = pl.DataFrame({"owner_key": [PERSONAL_OWNER]})
+    known = store.frame("SELECT key AS owner_key, owner_id FROM owners")
+    new = keys.join(known, on="owner_key", how="anti").sort("owner_key")
+    if new.height:
+        start = store.next_id("owners", "owner_id")
+        new = new.with_columns(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("owner_id"),
+            pl.lit(now).alias("created_at"),
+        )
+        con.register("_new_owners", new.to_arrow())
+        con.execute(
+            "INSERT INTO owners (owner_id, key, created_at) "
+            "SELECT owner_id, owner_key, created_at FROM _new_owners"
+        )
+        con.unregister("_new_owners")
+    ids = store.frame("SELECT key AS owner_key, owner_id FROM owners")
+    return keys.join(ids, on="owner_key")
+
+
+def _personal_owner_details(store: Store, batch: ImportBatch, owner_id: int, import_id: int):
+    con = store.con
+    if batch.owner_name:
+        con.execute(
+            "UPDATE owners SET name = ? WHERE owner_id = ? AND name IS NULL",
+            [batch.owner_name, owner_id],
+        )
+    for kind, key in batch.owner_aliases:
+        if key:
+            con.execute(
+                "INSERT INTO owner_aliases VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [owner_id, kind, key],
+            )
+    if batch.owner_positions is not None and batch.owner_positions.height:
+        con.execute("DELETE FROM owner_positions WHERE owner_id = ?", [owner_id])
+        positions = batch.owner_positions.with_columns(
+            pl.lit(owner_id, dtype=pl.Int64).alias("owner_id"),
+            pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+        )
+        con.register("_pos", positions.to_arrow())
+        con.execute(
+            "INSERT INTO owner_positions (owner_id, company, title, location, started_on, "
+            "finished_on, import_id) SELECT owner_id, company, title, location, started_on, "
+            "finished_on, import_id FROM _pos"
+        )
+        con.unregister("_pos")
+
+
+def _one_per_contact(people: pl.DataFrame) -> pl.DataFrame:
+    """Merge the rows of one contact: first non-null value of each field wins."""
+    value_cols = [
+        c
+        for c in people.columns
+        if c not in ("row", "component", "contact_id", "owner_key", "owner_id", "ref", "also")
+    ]
+    return (
+        people.sort("row")
+        .group_by("contact_id", maintain_order=True)
+        .agg(
+            pl.col("owner_id").first(),
+            *[
+                pl.col(c)
+                .list.explode(keep_nulls=False, empty_as_null=False)
+                .drop_nulls()
+                .unique(maintain_order=True)
+                if c in ("emails", "tags")
+                else pl.col(c).drop_nulls().first()
+                for c in value_cols
+            ],
+        )
+    )
+
+
+def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
+    """Write ``batch`` into the store in one transaction and say what changed."""
+    result = ImportResult(batch.source_kind, batch.label)
+    con = store.con
+    with store.transaction():
+        seen = store.scalar(
+            "SELECT import_id FROM imports WHERE source_kind = ? AND sha256 = ?",
+            [batch.source_kind, batch.sha256],
+        )
+        if seen is not None:
+            result.already_imported = True
+            result.import_id = int(seen)
+            return result
+        now = utcnow()
+        import_id = store.next_id("imports", "import_id")
+        owners = _owner_ids(store, batch, now)
+        people = batch.people
+        interactions = batch.interactions
+        if not batch.multi_owner:
+            people = people.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
+            interactions = interactions.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
+        people = (
+            people.join(owners, on="owner_key", how="left")
+            .with_row_index("row")
+            .with_columns(pl.col("row").cast(pl.Int64), full_name_expr().alias("display_name"))
+        )
+        if not batch.multi_owner:
+            _personal_owner_details(store, batch, int(owners["owner_id"][0]), import_id)
+
+        # -- who is who ---------------------------------------------------------------
+        keys = person_keys(people, batch.source_kind)
+        owner_list = owners["owner_id"].to_list()
+        existing = store.frame(
+            "SELECT o.key AS owner_key, i.kind, i.key, i.contact_id FROM identities i "
+            "JOIN owners o USING (owner_id) WHERE list_contains(?, i.owner_id)",
+            [owner_list],
+        ).with_columns(pl.col("contact_id").cast(pl.Int64))
+        resolved = resolve(people.select("row", "owner_key"), keys, existing)
+        people = people.join(resolved.select("row", "component", "contact_id", "also"), on="row")
+        new_components = (
+            people.filter(pl.col("contact_id").is_null())
+            .select("component")
+            .unique()
+            .sort("component")
+        )
+        start = store.next_id("contacts", "contact_id")
+        new_components = new_components.with_columns(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("new_id")
+        )
+        people = people.join(new_components, on="component", how="left").with_columns(
+            pl.coalesce("contact_id", "new_id").alias("contact_id"),
+            pl.col("new_id").is_not_null().alias("is_new"),
+        )
+        result.details["contacts_bridged"] = int(
+            people.filter(pl.col("also").list.len() > 1).select("component").n_unique()
+        )
+
+        # -- contacts: new ones, then fill-ins and role changes for known ones ----------
+        merged = _one_per_contact(
+            people.drop("is_new", "new_id").with_columns(pl.col("emails").fill_null([]))
+        )
+        is_new = people.filter("is_new").select("contact_id").unique()
+        fresh = merged.join(is_new, on="contact_id", how="semi").with_columns(
+            pl.col("emails").list.first().alias("email"),
+            pl.lit(now).alias("created_at"),
+            pl.when(pl.col("company").is_not_null() | pl.col("position").is_not_null())
+            .then(pl.lit(batch.as_of, dtype=pl.Datetime("us")))
+            .alias("role_seen_at"),
+        )
+        result.contacts_added = fresh.height
+        if fresh.height:
+            con.register("_fresh", fresh.to_arrow())
+            con.execute(
+                """INSERT INTO contacts (contact_id, owner_id, display_name, first_name, last_name,
+                       company, position, email, linkedin_url, phone, location, birthday, notes,
+                       connected_on, role_seen_at, created_at)
+                   SELECT contact_id, owner_id, coalesce(display_name, email, 'unknown'),
+                       first_name, last_name, company, position, email, linkedin_url, phone,
+                       location, birthday, notes, connected_on, role_seen_at, created_at
+                   FROM _fresh"""
+            )
+            con.unregister("_fresh")
+        known = merged.join(is_new, on="contact_id", how="anti")
+        if known.height:
+            result.contacts_updated, result.events_added = _update_known(
+                store, batch, known, import_id
+            )
+
+        # -- identities -----------------------------------------------------------------
+        idents = (
+            keys.join(people.select("row", "owner_id", "contact_id"), on="row")
+            .select("owner_id", "kind", "key", "contact_id")
+            .unique(["owner_id", "kind", "key"], keep="first")
+            .with_columns(pl.lit(import_id, dtype=pl.Int64).alias("import_id"))
+        )
+        con.register("_idents", idents.to_arrow())
+        con.execute(
+            "INSERT INTO identities SELECT owner_id, kind, key, contact_id, import_id FROM _idents "
+            "ON CONFLICT DO NOTHING"
+        )
+        con.unregister("_idents")
+
+        # -- tags from the source -------------------------------------------------------
+        tags = (
+            people.select("contact_id", "owner_id", "tags")
+            .explode("tags")
+            .drop_nulls("tags")
+            .with_columns(pl.col("tags").str.strip_chars().str.to_lowercase())
+            .filter(pl.col("tags") != "")
+            .unique(["contact_id", "tags"])
+        )
+        if tags.height:
+            con.register("_tags", tags.to_arrow())
+            con.execute(
+                "INSERT INTO tags SELECT owner_id, contact_id, tags, ?, ? FROM _tags "
+                "ON CONFLICT DO NOTHING",
+                [batch.source_kind, now],
+            )
+            con.unregister("_tags")
+
+        # -- interactions -------------------------------------------------------------------
+        result.interactions_added, result.interactions_known = _insert_interactions(
+            store, interactions, people, import_id
+        )
+        con.execute(
+            """UPDATE contacts SET first_seen = s.first_ts
+               FROM (SELECT contact_id, min(ts) AS first_ts FROM interactions
+                     WHERE import_id = ? GROUP BY contact_id) s
+               WHERE contacts.contact_id = s.contact_id
+                 AND (contacts.first_seen IS NULL OR s.first_ts < contacts.first_seen)""",
+            [import_id],
+        )
+        con.execute(
+            """UPDATE contacts SET first_seen = connected_on
+               WHERE connected_on IS NOT NULL AND (first_seen IS NULL OR connected_on < first_seen)"""
+        )
+
+        result.import_id = import_id
+        result.rows_read = batch.rows_read
+        result.rows_skipped = batch.rows_skipped
+        result.details.update(batch.details)
+        con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                import_id,
+                batch.source_kind,
+                batch.label,
+                batch.sha256,
+                now,
+                utcnow(),
+                batch.rows_read,
+                batch.rows_skipped,
+                result.contacts_added,
+                result.interactions_added,
+                result.events_added,
+                json.dumps(result.details, default=str),
+            ],
+        )
+    return result
+
+
+def _update_known(store: Store, batch: ImportBatch, known: pl.DataFrame, import_id: int):
+    """Fill blanks of known contacts; a changed company/position from a source at least as
+    recent as the one the current role came from becomes a dated ``new_role`` event."""
+    con = store.con
+    con.register(
+        "_known", known.with_columns(pl.col("emails").list.first().alias("email")).to_arrow()
+    )
+    as_of = batch.as_of
+    events_added = 0
+    if as_of is not None:
+        changes = store.frame(
+            """SELECT c.contact_id, c.owner_id, c.company AS old_company, c.position AS old_position,
+                      k.company AS new_company, k.position AS new_position
+               FROM contacts c JOIN _known k USING (contact_id)
+               WHERE (k.company IS NOT NULL OR k.position IS NOT NULL)
+                 AND (c.company IS NOT NULL OR c.position IS NOT NULL)
+                 AND (c.role_seen_at IS NULL OR c.role_seen_at < ?)
+                 AND (coalesce(lower(k.company), '') <> coalesce(lower(c.company), '')
+                      OR coalesce(lower(k.position), '') <> coalesce(lower(c.position), ''))""",
+            [as_of],
+        )
+        if changes.height:
+            start = store.next_id("events", "event_id")
+            changes = changes.with_columns(
+                (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("event_id"),
+                pl.format(
+                    "new_role:{}:{}:{}",
+                    "contact_id",
+                    pl.col("new_company").fill_null(""),
+                    pl.col("new_position").fill_null(""),
+                ).alias("uid"),
+                pl.lit(as_of, dtype=pl.Datetime("us")).alias("ts"),
+                pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+            )
+            con.register("_changes", changes.to_arrow())
+            before = store.scalar("SELECT count(*) FROM events")
+            con.execute(
+                """INSERT INTO events (event_id, uid, owner_id, contact_id, ts, kind, old_company,
+                       old_position, new_company, new_position, import_id)
+                   SELECT event_id, uid, owner_id, contact_id, ts, 'new_role', old_company,
+                       old_position, new_company, new_position, import_id FROM _changes
+                   ON CONFLICT DO NOTHING"""
+            )
+            events_added = int(store.scalar("SELECT count(*) FROM events")) - int(before)
+            con.unregister("_changes")
+        con.execute(
+            """UPDATE contacts SET company = k.company, position = k.position, role_seen_at = ?
+               FROM _known k
+               WHERE contacts.contact_id = k.contact_id
+                 AND (k.company IS NOT NULL OR k.position IS NOT NULL)
+                 AND (contacts.role_seen_at IS NULL OR contacts.role_seen_at <= ?)""",
+            [as_of, as_of],
+        )
+    updated = con.execute(
+        """UPDATE contacts SET
+               first_name = coalesce(contacts.first_name, k.first_name),
+               last_name = coalesce(contacts.last_name, k.last_name),
+               company = coalesce(contacts.company, k.company),
+               position = coalesce(contacts.position, k.position),
+               email = coalesce(contacts.email, k.email),
+               linkedin_url = coalesce(contacts.linkedin_url, k.linkedin_url),
+               phone = coalesce(contacts.phone, k.phone),
+               location = coalesce(contacts.location, k.location),
+               birthday = coalesce(contacts.birthday, k.birthday),
+               notes = coalesce(contacts.notes, k.notes),
+               connected_on = coalesce(contacts.connected_on, k.connected_on)
+           FROM _known k WHERE contacts.contact_id = k.contact_id
+             AND ((contacts.first_name IS NULL AND k.first_name IS NOT NULL)
+               OR (contacts.last_name IS NULL AND k.last_name IS NOT NULL)
+               OR (contacts.company IS NULL AND k.company IS NOT NULL)
+               OR (contacts.position IS NULL AND k.position IS NOT NULL)
+               OR (contacts.email IS NULL AND k.email IS NOT NULL)
+               OR (contacts.linkedin_url IS NULL AND k.linkedin_url IS NOT NULL)
+               OR (contacts.phone IS NULL AND k.phone IS NOT NULL)
+               OR (contacts.location IS NULL AND k.location IS NOT NULL)
+               OR (contacts.birthday IS NULL AND k.birthday IS NOT NULL)
+               OR (contacts.notes IS NULL AND k.notes IS NOT NULL)
+               OR (contacts.connected_on IS NULL AND k.connected_on IS NOT NULL))"""
+    ).fetchall()
+    con.unregister("_known")
+    return (int(updated[0][0]) if updated else 0), events_added
+
+
+def _insert_interactions(
+    store: Store, interactions: pl.DataFrame, people: pl.DataFrame, import_id: int
+) -> tuple[int, int]:
+    if interactions.height == 0:
+        return 0, 0
+    con = store.con
+    refs = people.select("owner_key", "ref", "owner_id", "contact_id").unique(["owner_key", "ref"])
+    rows = interactions.join(refs, on=["owner_key", "ref"], how="inner")
+    missing = interactions.height - rows.height
+    if missing:
+        raise AssertionError(f"{missing} interactions name no person of the batch")
+    rows = rows.drop("owner_key", "ref").with_columns(
+        pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+        pl.col("is_give").fill_null(False),
+        pl.col("n_participants").fill_null(2),
+    )
+    con.register("_rows", rows.to_arrow())
+    start = store.next_id("interactions", "interaction_id")
+    con.execute(
+        """CREATE TEMP TABLE _new AS
+           SELECT * FROM (
+               SELECT md5(uid_key) AS uid, * EXCLUDE (uid_key),
+                      row_number() OVER (PARTITION BY md5(uid_key)) AS _dup
+               FROM _rows) r
+           WHERE _dup = 1 AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.uid = r.uid)"""
+    )
+    added = int(store.scalar("SELECT count(*) FROM _new"))
+    con.execute(
+        """INSERT INTO interactions (interaction_id, uid, owner_id, contact_id, ts, channel,
+               direction, is_give, thread, n_participants, subject, body, detail, import_id)
+           SELECT ? + row_number() OVER (ORDER BY ts, uid) - 1, uid, owner_id, contact_id, ts,
+               channel, direction, is_give, thread, n_participants, subject, body, detail,
+               import_id
+           FROM _new""",
+        [start],
+    )
+    con.execute("DROP TABLE _new")
+    con.unregister("_rows")
+    return added, rows.height - added

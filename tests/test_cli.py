@@ -1,0 +1,89 @@
+import json
+import os
+import subprocess
+import sys
+
+from conftest import TEST_DATA
+
+
+def test_help_lists_the_commands(cli):
+    result = cli("--help")
+    assert result.exit_code == 0
+    for command in ("import", "contacts", "stats", "demo"):
+        assert command in result.stdout
+
+
+def test_stats_and_contacts_on_an_empty_home(cli, helpnext_home):
+    stats = cli("stats", "--json")
+    assert stats.exit_code == 0
+    payload = json.loads(stats.stdout)
+    assert payload["contacts"] == 0 and payload["interactions"] == 0 and payload["imports"] == []
+    listed = cli("contacts")
+    assert listed.exit_code == 0 and "No contacts yet" in listed.stdout
+    assert not helpnext_home.exists()  # reading never creates a store
+
+
+def test_import_csv_then_contacts_and_stats(cli):
+    result = cli(
+        "import",
+        "csv",
+        "--contacts",
+        TEST_DATA / "csv" / "contacts.csv",
+        "--interactions",
+        TEST_DATA / "csv" / "interactions.csv",
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["interactions_added"] == 5
+    contacts = json.loads(cli("contacts", "--json").stdout)
+    assert [c["name"] for c in contacts] == ["c9", "Zoë Müller", "Ola Nordmann", "Dana Smith"]
+    dana = contacts[-1]
+    assert (dana["sent"], dana["received"], dana["tags"]) == (1, 1, "data;hiring")
+    stats = json.loads(cli("stats", "--json").stdout)
+    by = {(r["channel"], r["direction"]): r["n"] for r in stats["interactions_by_channel"]}
+    assert by == {
+        ("call", "in"): 1,
+        ("email", "in"): 1,
+        ("email", "out"): 1,
+        ("endorsement", "in"): 1,
+        ("message", "out"): 1,
+    }
+    assert stats["imports"][0]["source_kind"] == "csv"
+    again = cli("import", "csv", "--contacts", TEST_DATA / "csv" / "contacts.csv",
+                "--interactions", TEST_DATA / "csv" / "interactions.csv")
+    assert again.exit_code == 0 and "already imported" in again.stdout
+
+
+def test_home_option_on_the_command_and_on_the_root(cli, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    edges = TEST_DATA / "edges" / "snap_tabs.txt"
+    assert cli("import", "edges", edges, "--home", a).exit_code == 0
+    assert cli("--home", b, "import", "edges", edges).exit_code == 0
+    assert (a / "helpnext.duckdb").exists() and (b / "helpnext.duckdb").exists()
+
+
+def test_bad_input_is_one_line_and_nonzero(cli, tmp_path):
+    bad = tmp_path / "edges.txt"
+    bad.write_bytes(b"1 2 3\n1 2 three\n")
+    result = cli("import", "edges", bad)
+    assert result.exit_code == 1
+    assert result.stderr == f"helpnext: error: {bad}, line 2: TS 'three' is not a number\n"
+    assert result.stdout == ""
+
+
+def test_console_script_never_shows_a_traceback(tmp_path):
+    bad = tmp_path / "contacts.csv"
+    bad.write_bytes(b"\x00\x01garbage" * 10)
+    env = dict(os.environ, HELPNEXT_HOME=str(tmp_path / "home"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "recommender", "import", "csv", "--contacts", str(bad)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"helpnext: error: {bad}, line 1: contains NUL bytes: this looks like a binary or damaged file, not text"
+    ]
+    assert not (tmp_path / "home" / "helpnext.duckdb").exists()

@@ -1,0 +1,78 @@
+import pytest
+
+from pipelines.ingest.text import decode, parse_dates, read_table
+from recommender.errors import InputError
+
+CONN = "First Name,Last Name,URL,Email Address,Company,Position,Connected On"
+PREAMBLE = 'Notes:\n"When exporting your connection data, you may notice ..."\n\n'
+
+
+def table(text, required=("First Name", "Last Name", "Connected On"), optional=("Company",)):
+    return read_table(text, "Connections.csv", list(required), list(optional))
+
+
+def test_empty_file():
+    with pytest.raises(InputError, match="Connections.csv: the file is empty"):
+        decode(b"  \n", "Connections.csv")
+
+
+def test_not_utf8_names_the_line():
+    with pytest.raises(InputError) as err:
+        decode("a,b\nok,1\n".encode() + "café,2\n".encode("latin-1"), "x.csv")
+    assert str(err.value).startswith("x.csv, line 3: not UTF-8 text (byte 0xe9)")
+
+
+def test_nul_bytes_are_refused_with_line():
+    with pytest.raises(InputError, match="x.csv, line 2: contains NUL bytes"):
+        decode(b"a,b\n1,\x002\n", "x.csv")
+
+
+def test_utf16_with_bom_and_utf8_bom_decode():
+    assert decode("a\tb\n1\t2\n".encode("utf-16"), "x") == "a\tb\n1\t2\n"
+    assert decode(b"\xef\xbb\xbfa,b\n", "x") == "a,b\n"
+
+
+def test_header_found_below_preamble_and_empty_rows_dropped():
+    text = PREAMBLE + CONN + "\nAna,Lima,,,Acme,Eng,04 Jul 2023\n,,,,,,\n\nBo,\"Chen, MBA\",,,,,05 Jul 2023"
+    t = table(text)
+    assert t.header_line == 4
+    assert t.frame["Last Name"].to_list() == ["Lima", "Chen, MBA"]
+    assert t.dropped_empty == 2
+    assert t.line_of_row(1) == 8
+
+
+def test_case_insensitive_header_crlf_and_na_fillers():
+    text = "first name,LAST NAME,Company,Connected On\r\nAna,Lima,NA,18-Jun-24\r\n"
+    frame = parse_dates(table(text), ["Connected On"])
+    assert frame["Company"].to_list() == [None]
+    assert str(frame["Connected On"][0]) == "2024-06-18 00:00:00"
+
+
+def test_wrong_columns_name_what_was_expected():
+    with pytest.raises(InputError) as err:
+        table("Name,Org,When\nAna,Acme,2020\n")
+    message = str(err.value)
+    assert message.startswith("Connections.csv, line 1: expected")
+    assert "First Name, Last Name, Connected On" in message
+    assert "found columns: Name, Org, When" in message
+
+
+def test_unparseable_date_names_line_and_value():
+    text = CONN + '\nAna,Lima,,,"Acme\nInc",Eng,04 Jul 2023\nBo,Chen,,,,,someday\n'
+    with pytest.raises(InputError) as err:
+        parse_dates(table(text), ["Connected On"])
+    assert str(err.value).startswith("Connections.csv, line 4: Connected On 'someday' is not a date")
+
+
+def test_truncated_inside_a_quote_is_reported():
+    text = CONN + '\nAna,Lima,,,Acme,"Eng\n'
+    with pytest.raises(InputError) as err:
+        parse_dates(table(text), ["Connected On"], required=["Connected On"])
+    assert "Connections.csv, line" in str(err.value)
+
+
+def test_extra_fields_are_reported_with_line():
+    text = "First Name,Last Name,Connected On\nAna,Lima,2020\nBo,Chen,2021,extra,more\n"
+    with pytest.raises(InputError) as err:
+        table(text)
+    assert str(err.value) == "Connections.csv, line 3: row has 5 fields, the header has 3"
