@@ -27,6 +27,8 @@ from recommender.schema import LATEST_VERSION, MIGRATIONS
 
 PERSONAL_OWNER = "me"
 DEFAULT_LOCK_TIMEOUT = 10.0
+# helpnext never goes online: DuckDB must not fetch extensions on its own
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
 def utcnow() -> datetime:
@@ -151,7 +153,7 @@ def _connect(
         try:
             old_umask = os.umask(0o077)
             try:
-                return duckdb.connect(str(path), read_only=read_only)
+                return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
             finally:
                 os.umask(old_umask)
         except duckdb.IOException as err:
@@ -214,7 +216,7 @@ def open_store(
     home_dir = user_home(home)
     path = store_path(home_dir)
     if read_only and not path.exists():
-        con = duckdb.connect(":memory:")
+        con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
         con.execute("SET enable_progress_bar = false")
         store = Store(con, path, read_only=False)
         _migrate(store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,27 @@ from typer.testing import CliRunner
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+class NetworkUsed(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """helpnext is private: any attempt to open a network connection fails the test."""
+
+    def refuse(self, address, *args, **kwargs):
+        if isinstance(address, str) or (
+            isinstance(address, tuple) and address and address[0] in ("", None)
+        ):
+            return original_connect(self, address, *args, **kwargs)  # local (AF_UNIX) sockets
+        raise NetworkUsed(f"a network connection was attempted to {address!r}")
+
+    original_connect = socket.socket.connect
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: refuse(None, address))
 
 
 @pytest.fixture(autouse=True)

@@ -49,8 +49,14 @@ def test_import_csv_then_contacts_and_stats(cli):
         ("message", "out"): 1,
     }
     assert stats["imports"][0]["source_kind"] == "csv"
-    again = cli("import", "csv", "--contacts", TEST_DATA / "csv" / "contacts.csv",
-                "--interactions", TEST_DATA / "csv" / "interactions.csv")
+    again = cli(
+        "import",
+        "csv",
+        "--contacts",
+        TEST_DATA / "csv" / "contacts.csv",
+        "--interactions",
+        TEST_DATA / "csv" / "interactions.csv",
+    )
     assert again.exit_code == 0 and "already imported" in again.stdout
 
 
@@ -87,3 +93,15 @@ def test_console_script_never_shows_a_traceback(tmp_path):
         f"helpnext: error: {bad}, line 1: contains NUL bytes: this looks like a binary or damaged file, not text"
     ]
     assert not (tmp_path / "home" / "helpnext.duckdb").exists()
+
+
+def test_the_network_guard_is_armed():
+    """The autouse fixture that fails any test opening a connection really is on."""
+    import socket
+
+    import pytest
+
+    from conftest import NetworkUsed
+
+    with pytest.raises(NetworkUsed):
+        socket.create_connection(("192.0.2.1", 80), timeout=0.1)

@@ -29,9 +29,9 @@ def test_contacts_and_interactions_import_with_known_answers():
         tags = store.frame("SELECT tag FROM tags ORDER BY tag")["tag"].to_list()
         assert tags == ["data", "hiring", "looking for work"]
         # both of Dana's addresses name her
-        keys = store.frame(
-            "SELECT key FROM identities WHERE kind = 'email' ORDER BY key"
-        )["key"].to_list()
+        keys = store.frame("SELECT key FROM identities WHERE kind = 'email' ORDER BY key")[
+            "key"
+        ].to_list()
         assert keys == ["dana.smith@gmail.com", "dana@acme.com", "zoe@example.org"]
 
 

@@ -33,7 +33,11 @@ def test_utf16_with_bom_and_utf8_bom_decode():
 
 
 def test_header_found_below_preamble_and_empty_rows_dropped():
-    text = PREAMBLE + CONN + "\nAna,Lima,,,Acme,Eng,04 Jul 2023\n,,,,,,\n\nBo,\"Chen, MBA\",,,,,05 Jul 2023"
+    text = (
+        PREAMBLE
+        + CONN
+        + '\nAna,Lima,,,Acme,Eng,04 Jul 2023\n,,,,,,\n\nBo,"Chen, MBA",,,,,05 Jul 2023'
+    )
     t = table(text)
     assert t.header_line == 4
     assert t.frame["Last Name"].to_list() == ["Lima", "Chen, MBA"]
@@ -61,7 +65,9 @@ def test_unparseable_date_names_line_and_value():
     text = CONN + '\nAna,Lima,,,"Acme\nInc",Eng,04 Jul 2023\nBo,Chen,,,,,someday\n'
     with pytest.raises(InputError) as err:
         parse_dates(table(text), ["Connected On"])
-    assert str(err.value).startswith("Connections.csv, line 4: Connected On 'someday' is not a date")
+    assert str(err.value).startswith(
+        "Connections.csv, line 4: Connected On 'someday' is not a date"
+    )
 
 
 def test_truncated_inside_a_quote_is_reported():
