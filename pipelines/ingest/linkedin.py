@@ -1,0 +1,934 @@
+"""LinkedIn data export (zip or unpacked folder, 2018 to 2024 layouts) -> :class:`ImportBatch`.
+
+Files read (names matched case-insensitively, in any subfolder; each one optional, but at
+least one must be there): ``Connections.csv``, ``messages.csv`` (2021 on) or
+``Messages.csv`` (2018), ``Invitations.csv``, ``Endorsement_Received_Info.csv``,
+``Endorsement_Given_Info.csv``, ``Recommendations_Received.csv``,
+``Recommendations_Given.csv``, ``Profile.csv`` and ``Positions.csv`` (the owner's own).
+
+Decisions (a reader of the data should know them):
+
+- **Owner.** ``Profile.csv``'s name; else the most frequent ``From`` of 2018 OUTGOING
+  messages; else the participant found in the most conversations (the owner is in all of
+  them). The owner's profile URL is the ``SENDER PROFILE URL`` they send with most often.
+- **Messages.** A message the owner sent is one ``out`` interaction per recipient other
+  than the owner; a message someone else sent is one ``in`` interaction with the sender
+  only (other recipients of a group message did not talk to the owner). Group membership
+  is kept in ``thread`` (the conversation id) and ``n_participants`` (distinct people in
+  the whole conversation, owner included; per message for 2018 files, which have no
+  conversation id and so no thread). SPAM-folder messages and drafts are skipped and
+  counted in ``rows_skipped``.
+- **Who is who.** A message, invitation, endorsement or recommendation names a person by
+  profile URL and/or name. It is matched to a connection by profile URL first, then by
+  normalised full name (accents, case, punctuation and anything after a comma, as in
+  "Jane Doe, MBA", ignored); anyone else becomes a person row of their own, one per URL
+  (or per normalised name when no URL is known). ``TO`` fields list several recipients
+  comma-joined; a piece after a comma that is a single word and not a known name (MBA,
+  PhD) stays with the name before it.
+- **Gives.** Endorsements and recommendations are gives: received ones ``in``, given ones
+  ``out``; ``detail`` is the endorsed skill, ``body`` the recommendation text.
+- **uid_key** is built from the event itself (conversation id, timestamp, normalised
+  sender and recipient names, md5 of the content; for the other channels date, names and
+  skill), never from row numbers, so the same event in an older and a newer export is
+  the same key and the store keeps it once.
+- **as_of** is the latest timestamp found in the export's rows (messages, connections,
+  invitations, endorsements, recommendations): LinkedIn does not write the export date
+  into the files, and a new company or position seen in this export is dated there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
+from pipelines.ingest.linkedin_files import (
+    KNOWN_FILES,
+    Export,
+    head_text,
+    load_table,
+    open_export,
+)
+from recommender.errors import InputError
+
+OWNER_REF = "\x00owner"
+
+CONNECTIONS_REQUIRED = ("First Name", "Last Name", "Company", "Position", "Connected On")
+CONNECTIONS_OPTIONAL = ("URL", "Email Address")
+MESSAGES_REQUIRED = ("CONVERSATION ID", "FROM", "TO", "DATE", "CONTENT")
+MESSAGES_OPTIONAL = (
+    "CONVERSATION TITLE",
+    "SENDER PROFILE URL",
+    "RECIPIENT PROFILE URLS",
+    "SUBJECT",
+    "FOLDER",
+    "IS MESSAGE DRAFT",
+    "IS CONVERSATION DRAFT",
+)
+MESSAGES_2018_REQUIRED = ("From", "To", "Date", "Content", "Direction")
+MESSAGES_2018_OPTIONAL = ("Subject", "Folder")
+INVITATIONS_REQUIRED = ("From", "To", "Sent At", "Direction")
+INVITATIONS_OPTIONAL = ("Message", "inviterProfileUrl", "inviteeProfileUrl")
+ENDORSE_ROLE = {
+    "endorsement_received_info.csv": "Endorser",
+    "endorsement_given_info.csv": "Endorsee",
+}
+RECOMMEND_REQUIRED = ("Last Name", "Text", "Creation Date")
+RECOMMEND_OPTIONAL = ("First Name", "Company", "Job Title", "Status")
+RECOMMEND_ALIASES = {"Creation Date": ["Creation Date.1", "Created On", "Date"]}
+PROFILE_REQUIRED = ("First Name", "Last Name")
+PROFILE_OPTIONAL = ("Headline", "Industry")
+POSITIONS_REQUIRED = ("Company Name", "Title")
+POSITIONS_OPTIONAL = ("Location", "Started On", "Finished On")
+
+LINKEDIN_DATES = [
+    "%Y-%m-%d %H:%M:%S UTC",
+    "%d %b %Y",
+    "%m/%d/%y, %I:%M %p",
+    "%Y/%m/%d %H:%M:%S UTC",
+]
+_TRUE = ("true", "yes", "1")
+DISPLAY_NAMES = {
+    "connections.csv": "Connections.csv",
+    "messages.csv": "messages.csv",
+    "invitations.csv": "Invitations.csv",
+    "endorsement_received_info.csv": "Endorsement_Received_Info.csv",
+    "endorsement_given_info.csv": "Endorsement_Given_Info.csv",
+    "recommendations_received.csv": "Recommendations_Received.csv",
+    "recommendations_given.csv": "Recommendations_Given.csv",
+    "profile.csv": "Profile.csv",
+    "positions.csv": "Positions.csv",
+}
+_CREDENTIAL = re.compile(r"^[A-Z][A-Za-z.\-]{0,11}$|^[A-Z.\- ]{2,12}$")
+
+
+# -- keys -------------------------------------------------------------------------------------
+
+
+def name_key(expr: pl.Expr) -> pl.Expr:
+    """Normalised full name: no accents, lower case, letters and digits only, and nothing
+    after a comma ("Jane Doe, MBA" -> "jane doe"). Empty -> null."""
+    return (
+        expr.str.split(",")
+        .list.first()
+        .str.normalize("NFKD")
+        .str.replace_all(r"\p{M}", "")
+        .str.to_lowercase()
+        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
+        .str.strip_chars()
+        .replace("", None)
+    )
+
+
+def url_key(expr: pl.Expr) -> pl.Expr:
+    """A LinkedIn profile URL in one spelling: ``https://www.linkedin.com/in/<slug>``
+    (any scheme, host prefix, query or trailing slash removed; vanity slugs lower-cased).
+    Not a profile URL -> null."""
+    slug = (
+        expr.str.strip_chars()
+        .str.replace(r"[?#].*$", "")
+        .str.extract(r"(?i)^(?:[a-z]+://)?(?:[a-z0-9-]+\.)?linkedin\.com/in/([^/\s]+)", 1)
+    )
+    # vanity slugs are case-insensitive; member ids (ACoAA...) are not
+    slug = pl.when(slug.str.starts_with("ACo")).then(slug).otherwise(slug.str.to_lowercase())
+    return pl.when(slug.is_not_null()).then(pl.lit("https://www.linkedin.com/in/") + slug)
+
+
+def _keys_of(values: list[str]) -> dict[str, str | None]:
+    series = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    return dict(zip(values, series.select(name_key(pl.col("v")))["v"].to_list(), strict=True))
+
+
+def _full_name(first: str, last: str) -> pl.Expr:
+    return (
+        pl.concat_str([pl.col(first), pl.col(last)], separator=" ", ignore_nulls=True)
+        .str.strip_chars()
+        .replace("", None)
+    )
+
+
+# -- the pieces of an export --------------------------------------------------------------
+
+
+@dataclass
+class _Parts:
+    """What the files hold, before people are resolved."""
+
+    connections: pl.DataFrame | None = None
+    messages: pl.DataFrame | None = None  # one row per message, recips = list of struct
+    messages_2018: bool = False
+    message_text: pl.DataFrame | None = None  # row, subject, content
+    others: list[pl.DataFrame] = field(default_factory=list)  # invitations, gives
+    owner_name: str | None = None
+    owner_positions: pl.DataFrame | None = None
+    rows_read: int = 0
+    rows_skipped: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+    dates: list[datetime] = field(default_factory=list)
+
+    def count(self, name: str, read: int, skipped: int = 0, **extra: int) -> None:
+        self.rows_read += read
+        self.rows_skipped += skipped
+        self.details[name] = {"rows": read, "skipped": skipped, **extra}
+
+    def saw(self, column: pl.Series) -> None:
+        latest = column.max()
+        if latest is not None:
+            self.dates.append(latest)
+
+
+def _read_connections(export: Export, parts: _Parts) -> None:
+    t = load_table(
+        export,
+        "connections.csv",
+        CONNECTIONS_REQUIRED,
+        CONNECTIONS_OPTIONAL,
+        what="LinkedIn Connections",
+    )
+    f = t.parse_dates(["Connected On"], LINKEDIN_DATES)
+    f = f.with_row_index("row")
+    nameless = (
+        pl.col("First Name").is_null() & pl.col("Last Name").is_null() & pl.col("URL").is_null()
+    )
+    kept = f.filter(~nameless)
+    parts.count("Connections.csv", f.height, f.height - kept.height)
+    parts.saw(kept["Connected On"])
+    parts.connections = kept.select(
+        pl.format("conn:{}", "row").alias("ref"),
+        pl.col("First Name").alias("first_name"),
+        pl.col("Last Name").alias("last_name"),
+        _full_name("First Name", "Last Name").alias("display_name"),
+        pl.col("Company").alias("company"),
+        pl.col("Position").alias("position"),
+        pl.when(pl.col("Email Address").is_not_null())
+        .then(pl.col("Email Address").str.split(",").list.eval(pl.element().str.strip_chars()))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+        .alias("emails"),
+        url_key(pl.col("URL")).alias("linkedin_url"),
+        pl.col("Connected On").alias("connected_on"),
+    ).with_columns(name_key(pl.col("display_name")).alias("nk"))
+
+
+def _split_names(raw: str, keys: dict[str, str | None], known: set[str]) -> list[str]:
+    pieces = [p.strip() for p in raw.split(",") if p.strip()]
+    names: list[str] = []
+    for piece in pieces:
+        credential = len(piece.split()) == 1 or bool(_CREDENTIAL.match(piece))
+        if names and keys.get(piece) not in known and credential:
+            names[-1] = f"{names[-1]}, {piece}"
+        else:
+            names.append(piece)
+    return names
+
+
+def _recipients(pairs: pl.DataFrame, known: set[str]) -> pl.DataFrame:
+    """For each distinct (to, to_urls): the list of recipients as (name, url) structs."""
+    raws = pairs["to"].to_list()
+    url_raws = pairs["to_urls"].to_list()
+    pieces = sorted({p.strip() for r in raws if r for p in r.split(",") if p.strip()})
+    keys = _keys_of(pieces)
+    names_out, urls_out = [], []
+    for raw, url_raw in zip(raws, url_raws, strict=True):
+        names = _split_names(raw, keys, known) if raw else []
+        urls = [u.strip() for u in url_raw.split(",") if u.strip()] if url_raw else []
+        if urls:
+            if len(urls) == 1 and len(names) > 1:
+                names = [raw.strip()]
+            if not names:
+                names = [None] * len(urls)
+            elif len(urls) != len(names):
+                urls = [None] * len(names)
+        else:
+            urls = [None] * len(names)
+        names_out.append(names)
+        urls_out.append(urls)
+    recips = pl.DataFrame(
+        {"n": names_out, "u": urls_out},
+        schema={"n": pl.List(pl.String), "u": pl.List(pl.String)},
+    )
+    return pairs.select("to", "to_urls").with_columns(
+        recips.select(
+            pl.struct(
+                pl.col("n").alias("name"),
+                pl.col("u").alias("url"),
+            ).alias("recips")
+        )["recips"]
+    )
+
+
+def _read_messages(export: Export, parts: _Parts) -> None:
+    raw = export.read_bytes("messages.csv")
+    head = head_text(raw).casefold()
+    if "conversation id" in head or "from,to,date" not in head.replace("\t", ","):
+        t = load_table(
+            export,
+            "messages.csv",
+            MESSAGES_REQUIRED,
+            MESSAGES_OPTIONAL,
+            what="LinkedIn messages",
+            raw=raw,
+        )
+        f = t.frame.select(
+            pl.col("CONVERSATION ID").alias("conv"),
+            pl.col("FROM").alias("from"),
+            pl.col("SENDER PROFILE URL").alias("from_url"),
+            pl.col("TO").alias("to"),
+            pl.col("RECIPIENT PROFILE URLS").alias("to_urls"),
+            pl.col("DATE").alias("date"),
+            pl.col("SUBJECT").alias("subject"),
+            pl.col("CONTENT").alias("content"),
+            pl.col("FOLDER").str.to_uppercase().alias("folder"),
+            (
+                pl.col("IS MESSAGE DRAFT").str.to_lowercase().is_in(_TRUE)
+                | pl.col("IS CONVERSATION DRAFT").str.to_lowercase().is_in(_TRUE)
+            )
+            .fill_null(False)
+            .alias("draft"),
+            pl.lit(None, dtype=pl.Boolean).alias("out_hint"),
+        )
+    else:
+        parts.messages_2018 = True
+        t = load_table(
+            export,
+            "messages.csv",
+            MESSAGES_2018_REQUIRED,
+            MESSAGES_2018_OPTIONAL,
+            what="LinkedIn Messages (2018 layout)",
+            raw=raw,
+        )
+        direction = pl.col("Direction").str.to_uppercase()
+        f = t.frame.select(
+            pl.lit(None, dtype=pl.String).alias("conv"),
+            pl.col("From").alias("from"),
+            pl.lit(None, dtype=pl.String).alias("from_url"),
+            pl.col("To").alias("to"),
+            pl.lit(None, dtype=pl.String).alias("to_urls"),
+            pl.col("Date").alias("date"),
+            pl.col("Subject").alias("subject"),
+            pl.col("Content").alias("content"),
+            pl.col("Folder").str.to_uppercase().alias("folder"),
+            pl.lit(False).alias("draft"),
+            pl.when(direction == "OUTGOING")
+            .then(True)
+            .when(direction == "INCOMING")
+            .then(False)
+            .alias("out_hint"),
+        )
+    del raw
+    date_col = "DATE" if "DATE" in t.frame.columns else "Date"
+    parsed = t.parse_dates([date_col], LINKEDIN_DATES, required=[date_col])[date_col]
+    t._raw = t._table = None  # no error can need the file's lines past here: free its bytes
+    f = f.with_columns(parsed.alias("ts")).drop("date").with_row_index("row")
+    spam = f["folder"].eq("SPAM").fill_null(False)
+    drafts = f["draft"]
+    if (spam | drafts).any():
+        f = f.filter(~spam & ~drafts)
+    parts.count(
+        "messages.csv",
+        t.frame.height,
+        int(spam.sum()) + int((drafts & ~spam).sum()),
+        spam=int(spam.sum()),
+        drafts=int((drafts & ~spam).sum()),
+    )
+    parts.saw(f["ts"])
+    # the text columns travel apart and are gathered once at the end (joins copy columns)
+    parts.message_text = f.select("row", "subject", "content")
+    parts.messages = f.drop("subject", "content", "folder", "draft")
+
+
+def _attach_recipients(parts: _Parts) -> None:
+    f = parts.messages
+    senders = f.select(pl.col("from").unique())
+    known = set(senders.select(name_key(pl.col("from"))).to_series().drop_nulls().to_list())
+    if parts.connections is not None:
+        known |= set(parts.connections["nk"].drop_nulls().to_list())
+    pairs = f.select("to", "to_urls").unique(maintain_order=True)
+    recips = _recipients(pairs, known)
+    parts.messages = f.join(recips, on=["to", "to_urls"], how="left", nulls_equal=True).drop(
+        "to", "to_urls"
+    )
+
+
+def _explode_recipients(f: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
+    return (
+        f.select(*keep, pl.col("recips"))
+        .with_columns(
+            pl.col("recips").struct.field("name").alias("r_name"),
+            pl.col("recips").struct.field("url").alias("r_url"),
+        )
+        .drop("recips")
+        .explode(["r_name", "r_url"])
+        .filter(pl.col("r_name").is_not_null() | pl.col("r_url").is_not_null())
+    )
+
+
+def _owner_from_messages(parts: _Parts) -> tuple[str | None, str | None]:
+    """(owner's display name, owner's profile URL) as the messages tell them."""
+    f = parts.messages
+    if f is None or f.height == 0:
+        return parts.owner_name, None
+    senders = f.select(
+        pl.col("from").alias("name"), pl.col("from_url").alias("url"), "out_hint", "conv", "row"
+    )
+    name = parts.owner_name
+    if name is None and parts.messages_2018:
+        top = (
+            senders.filter(pl.col("out_hint").fill_null(False) & pl.col("name").is_not_null())
+            .group_by("name")
+            .len()
+            .sort(["len", "name"], descending=[True, False])
+        )
+        if top.height:
+            name = top["name"][0]
+    if name is None:
+        conv = pl.coalesce(pl.col("conv"), pl.format("row:{}", "row")).alias("c")
+        recips = _explode_recipients(f.with_columns(conv), ["c"]).select(
+            "c", pl.col("r_name").alias("name")
+        )
+        every = pl.concat([senders.select(conv, "name"), recips]).with_columns(
+            name_key(pl.col("name")).alias("k")
+        )
+        counts = (
+            every.drop_nulls("k")
+            .group_by("k")
+            .agg(
+                pl.col("c").n_unique().alias("n"),
+                pl.col("name").mode().sort().first().alias("name"),
+            )
+            .sort(["n", "k"], descending=[True, False])
+        )
+        if counts.height:
+            name = counts["name"][0]
+    if name is None:
+        return None, None
+    own_key = pl.select(name_key(pl.lit(name))).item()
+    urls = (
+        senders.filter(pl.col("url").is_not_null())
+        .group_by("name", "url")
+        .len()
+        .filter(name_key(pl.col("name")) == own_key)
+        .select(url_key(pl.col("url")).alias("u"), "len")
+        .drop_nulls()
+        .group_by("u")
+        .agg(pl.col("len").sum())
+        .sort(["len", "u"], descending=[True, False])
+    )
+    return name, (urls["u"][0] if urls.height else None)
+
+
+def _other_frame(
+    f: pl.DataFrame,
+    *,
+    name: pl.Expr,
+    url: pl.Expr,
+    ts: str,
+    channel: str,
+    direction: pl.Expr,
+    uid: pl.Expr,
+    first: pl.Expr | None = None,
+    last: pl.Expr | None = None,
+    company: pl.Expr | None = None,
+    position: pl.Expr | None = None,
+    body: pl.Expr | None = None,
+    detail: pl.Expr | None = None,
+) -> pl.DataFrame:
+    none = pl.lit(None, dtype=pl.String)
+    return f.select(
+        name.alias("name"),
+        url.alias("url"),
+        (first if first is not None else none).alias("first"),
+        (last if last is not None else none).alias("last"),
+        (company if company is not None else none).alias("company"),
+        (position if position is not None else none).alias("position"),
+        pl.col(ts).alias("ts"),
+        pl.lit(channel).alias("channel"),
+        direction.alias("direction"),
+        pl.lit(channel in ("endorsement", "recommendation")).alias("is_give"),
+        (body if body is not None else none).alias("body"),
+        (detail if detail is not None else none).alias("detail"),
+        uid.alias("uid_key"),
+    )
+
+
+def _iso(column: str) -> pl.Expr:
+    return pl.col(column).dt.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _read_invitations(export: Export, parts: _Parts) -> None:
+    t = load_table(
+        export,
+        "invitations.csv",
+        INVITATIONS_REQUIRED,
+        INVITATIONS_OPTIONAL,
+        what="LinkedIn Invitations",
+    )
+    f = t.parse_dates(["Sent At"], LINKEDIN_DATES, required=["Sent At"])
+    d = pl.col("Direction").str.to_uppercase()
+    known = f.filter(d.is_in(["OUTGOING", "INCOMING"]))
+    parts.count("Invitations.csv", f.height, f.height - known.height)
+    parts.saw(known["Sent At"])
+    out = pl.col("Direction").str.to_uppercase() == "OUTGOING"
+    uid = pl.format(
+        "li:inv:{}:{}:{}",
+        _iso("Sent At"),
+        name_key(pl.col("From")).fill_null(""),
+        name_key(pl.col("To")).fill_null(""),
+    )
+    parts.others.append(
+        _other_frame(
+            known,
+            name=pl.when(out).then(pl.col("To")).otherwise(pl.col("From")),
+            url=pl.when(out)
+            .then(pl.col("inviteeProfileUrl"))
+            .otherwise(pl.col("inviterProfileUrl")),
+            ts="Sent At",
+            channel="invitation",
+            direction=pl.when(out).then(pl.lit("out")).otherwise(pl.lit("in")),
+            uid=uid,
+            body=pl.col("Message"),
+        )
+    )
+
+
+def _read_endorsements(export: Export, parts: _Parts, file: str) -> None:
+    role = ENDORSE_ROLE[file]
+    first, last, url = f"{role} First Name", f"{role} Last Name", f"{role} Public Url"
+    t = load_table(
+        export,
+        file,
+        ("Endorsement Date", "Skill Name", first, last),
+        (url, "Endorsement Status"),
+        what=f"LinkedIn {file}",
+    )
+    f = t.parse_dates(["Endorsement Date"], LINKEDIN_DATES, required=["Endorsement Date"])
+    parts.count(DISPLAY_NAMES[file], f.height)
+    parts.saw(f["Endorsement Date"])
+    direction = "in" if role == "Endorser" else "out"
+    full = _full_name(first, last)
+    parts.others.append(
+        _other_frame(
+            f,
+            name=full,
+            url=pl.col(url),
+            first=pl.col(first),
+            last=pl.col(last),
+            ts="Endorsement Date",
+            channel="endorsement",
+            direction=pl.lit(direction),
+            uid=pl.format(
+                "li:endorse:{}:{}:{}:{}",
+                pl.lit(direction),
+                _iso("Endorsement Date"),
+                name_key(full).fill_null(""),
+                pl.col("Skill Name").str.to_lowercase().fill_null(""),
+            ),
+            detail=pl.col("Skill Name"),
+        )
+    )
+
+
+def _read_recommendations(export: Export, parts: _Parts, file: str) -> None:
+    t = load_table(
+        export,
+        file,
+        RECOMMEND_REQUIRED,
+        RECOMMEND_OPTIONAL,
+        RECOMMEND_ALIASES,
+        what=f"LinkedIn {file}",
+    )
+    f = t.parse_dates(["Creation Date"], LINKEDIN_DATES, required=["Creation Date"])
+    parts.count(DISPLAY_NAMES[file], f.height)
+    parts.saw(f["Creation Date"])
+    direction = "in" if file == "recommendations_received.csv" else "out"
+    full = _full_name("First Name", "Last Name")
+    parts.others.append(
+        _other_frame(
+            f,
+            name=full,
+            url=pl.lit(None, dtype=pl.String),
+            first=pl.col("First Name"),
+            last=pl.col("Last Name"),
+            company=pl.col("Company"),
+            position=pl.col("Job Title"),
+            ts="Creation Date",
+            channel="recommendation",
+            direction=pl.lit(direction),
+            uid=pl.format(
+                "li:rec:{}:{}:{}",
+                pl.lit(direction),
+                _iso("Creation Date"),
+                name_key(full).fill_null(""),
+            ),
+            body=pl.col("Text"),
+        )
+    )
+
+
+def _read_profile(export: Export, parts: _Parts) -> None:
+    t = load_table(
+        export, "profile.csv", PROFILE_REQUIRED, PROFILE_OPTIONAL, what="LinkedIn Profile"
+    )
+    parts.count("Profile.csv", t.frame.height)
+    names = t.frame.select(_full_name("First Name", "Last Name").alias("n")).drop_nulls()
+    if names.height:
+        parts.owner_name = names["n"][0]
+
+
+def _read_positions(export: Export, parts: _Parts) -> None:
+    t = load_table(
+        export, "positions.csv", POSITIONS_REQUIRED, POSITIONS_OPTIONAL, what="LinkedIn Positions"
+    )
+    f = t.parse_dates(["Started On", "Finished On"], ["%b %Y", "%Y"])
+    parts.count("Positions.csv", f.height)
+    parts.owner_positions = f.select(
+        pl.col("Company Name").alias("company"),
+        pl.col("Title").alias("title"),
+        pl.col("Location").alias("location"),
+        pl.col("Started On").cast(pl.Date).alias("started_on"),
+        pl.col("Finished On").cast(pl.Date).alias("finished_on"),
+    )
+
+
+# -- people --------------------------------------------------------------------------------
+
+
+def _resolve(
+    mentions: pl.DataFrame,
+    connections: pl.DataFrame | None,
+    owner_key: str | None,
+    owner_url: str | None,
+) -> pl.DataFrame:
+    """Distinct (name, url) mentions -> ``ref`` (a connection's, a new person's, or
+    OWNER_REF), plus the columns a new person row needs."""
+    m = mentions.with_columns(
+        name_key(pl.col("name")).alias("nk"), url_key(pl.col("url")).alias("uk")
+    )
+    by_url = pl.col("uk").is_not_null() & pl.lit(owner_url is not None)
+    is_owner = (
+        pl.when(by_url)
+        .then(pl.col("uk") == pl.lit(owner_url, dtype=pl.String))
+        .otherwise(pl.col("nk") == pl.lit(owner_key, dtype=pl.String))
+        .fill_null(False)
+    )
+    m = m.with_columns(is_owner.alias("is_owner"))
+    if connections is not None and connections.height:
+        conn_url = (
+            connections.filter(pl.col("linkedin_url").is_not_null())
+            .unique("linkedin_url", keep="first", maintain_order=True)
+            .select(pl.col("linkedin_url").alias("uk"), pl.col("ref").alias("ref_u"))
+        )
+        conn_name = (
+            connections.filter(pl.col("nk").is_not_null())
+            .unique("nk", keep="first", maintain_order=True)
+            .select("nk", pl.col("ref").alias("ref_n"))
+        )
+        # a mention with a last name only (a mangled Recommendations header): last name + company
+        last_company = [
+            name_key(pl.col("last_name")).alias("lk"),
+            pl.col("company").str.to_lowercase().alias("ck"),
+        ]
+        conn_lc = (
+            connections.select("ref", *last_company)
+            .drop_nulls(["lk", "ck"])
+            .unique(["lk", "ck"], keep="first", maintain_order=True)
+        )
+        m = (
+            m.join(conn_url, on="uk", how="left")
+            .join(conn_name, on="nk", how="left")
+            .with_columns(
+                pl.when(pl.col("first").is_null()).then(name_key(pl.col("last"))).alias("lk"),
+                pl.col("company").str.to_lowercase().alias("ck"),
+            )
+            .join(conn_lc.rename({"ref": "ref_lc"}), on=["lk", "ck"], how="left")
+            .with_columns(pl.coalesce("ref_n", "ref_lc").alias("ref_n"))
+            .drop("lk", "ck", "ref_lc")
+        )
+    else:
+        m = m.with_columns(
+            pl.lit(None, dtype=pl.String).alias("ref_u"),
+            pl.lit(None, dtype=pl.String).alias("ref_n"),
+        )
+    strangers = pl.col("ref_u").is_null() & pl.col("ref_n").is_null() & ~pl.col("is_owner")
+    url_of_name = (
+        m.filter(strangers & pl.col("uk").is_not_null() & pl.col("nk").is_not_null())
+        .sort("uk")
+        .unique("nk", keep="first", maintain_order=True)
+        .select("nk", pl.col("uk").alias("uk_n"))
+    )
+    m = m.join(url_of_name, on="nk", how="left")
+    ref = (
+        pl.when(pl.col("is_owner"))
+        .then(pl.lit(OWNER_REF))
+        .when(pl.col("ref_u").is_not_null())
+        .then(pl.col("ref_u"))
+        .when(pl.col("ref_n").is_not_null())
+        .then(pl.col("ref_n"))
+        .when(pl.col("uk").is_not_null())
+        .then(pl.lit("li:") + pl.col("uk"))
+        .when(pl.col("uk_n").is_not_null())
+        .then(pl.lit("li:") + pl.col("uk_n"))
+        .when(pl.col("nk").is_not_null())
+        .then(pl.lit("name:") + pl.col("nk"))
+    )
+    return m.with_columns(ref.alias("ref"))
+
+
+def _new_people(resolved: pl.DataFrame) -> pl.DataFrame:
+    new = resolved.filter(
+        pl.col("ref").str.starts_with("li:") | pl.col("ref").str.starts_with("name:")
+    )
+    name = pl.col("name").str.strip_chars()
+    return (
+        new.sort(["ref", "name", "url"], nulls_last=True)
+        .group_by("ref", maintain_order=True)
+        .agg(
+            name.drop_nulls().first().alias("display_name"),
+            pl.col("first").drop_nulls().first().alias("first"),
+            pl.col("last").drop_nulls().first().alias("last"),
+            pl.col("company").drop_nulls().first().alias("company"),
+            pl.col("position").drop_nulls().first().alias("position"),
+            pl.col("uk").drop_nulls().first().alias("linkedin_url"),
+        )
+        .select(
+            "ref",
+            pl.coalesce(
+                "display_name", pl.col("linkedin_url").str.extract(r"/in/([^/]+)$", 1)
+            ).alias("display_name"),
+            pl.when(pl.col("last").is_not_null())
+            .then(pl.col("first"))
+            .otherwise(pl.col("display_name").str.split(" ").list.first())
+            .alias("first_name"),
+            pl.coalesce(
+                "last",
+                pl.col("display_name").str.split_exact(" ", 1).struct.field("field_1"),
+            ).alias("last_name"),
+            "company",
+            "position",
+            "linkedin_url",
+        )
+    )
+
+
+def _content_md5(content: pl.Series) -> pl.Series:
+    """md5 hex of each content (null -> md5 of ''), vectorised in DuckDB."""
+    con = duckdb.connect()
+    try:
+        frame = content.to_frame("c")  # noqa: F841 - read by DuckDB's replacement scan
+        return con.sql("SELECT md5(coalesce(c, '')) AS h FROM frame").pl()["h"]
+    finally:
+        con.close()
+
+
+# -- interactions --------------------------------------------------------------------------
+
+
+def _message_interactions(parts: _Parts, res: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """(interactions, messages that gave none: to or from nobody but the owner)."""
+    f = parts.messages
+    text = parts.message_text
+    text = text.with_columns(_content_md5(text["content"]).alias("h"))
+    parts.messages = parts.message_text = None
+    senders = res.select(
+        pl.col("name").alias("from"),
+        pl.col("url").alias("from_url"),
+        pl.col("ref").alias("s_ref"),
+        pl.col("nk").fill_null("").alias("s_key"),
+    )
+    f = f.join(senders, on=["from", "from_url"], how="left", nulls_equal=True)
+    f = f.with_columns(
+        pl.coalesce(pl.col("out_hint"), (pl.col("s_ref") == OWNER_REF))
+        .fill_null(False)
+        .alias("is_out"),
+        pl.coalesce(pl.col("conv"), pl.format("row:{}", "row")).alias("c"),
+    )
+    recips = res.select(
+        pl.col("name").alias("r_name"),
+        pl.col("url").alias("r_url"),
+        pl.col("ref").alias("r_ref"),
+        pl.col("nk").fill_null("").alias("r_key"),
+    )
+    rx = _explode_recipients(f, ["row", "c"]).join(
+        recips, on=["r_name", "r_url"], how="left", nulls_equal=True
+    )
+    every = pl.concat(
+        [
+            f.select("c", pl.col("s_ref").alias("p")),
+            rx.select("c", pl.col("r_ref").alias("p")),
+            f.select("c", pl.lit(OWNER_REF).alias("p")),
+        ]
+    )
+    sizes = (
+        every.drop_nulls("p").group_by("c").agg(pl.col("p").n_unique().cast(pl.Int32).alias("n"))
+    )
+    f = f.join(sizes, on="c", how="left")
+    keep = ["row", "conv", "ts", "s_key", "n"]
+    out = (
+        rx.filter(pl.col("r_ref").is_not_null() & (pl.col("r_ref") != OWNER_REF))
+        .select("row", "r_ref", "r_key")
+        .join(f.filter(pl.col("is_out")).select(keep), on="row", how="inner")
+        .select(
+            "row",
+            pl.col("r_ref").alias("ref"),
+            pl.lit("out").alias("direction"),
+            *keep[1:],
+            pl.col("r_key").alias("other_key"),
+        )
+    )
+    inc = f.filter(
+        ~pl.col("is_out") & pl.col("s_ref").is_not_null() & (pl.col("s_ref") != OWNER_REF)
+    ).select(
+        "row",
+        pl.col("s_ref").alias("ref"),
+        pl.lit("in").alias("direction"),
+        *keep[1:],
+        pl.lit("me").alias("other_key"),
+    )
+    both = pl.concat([out, inc]).join(text, on="row", how="left")
+    used = both["row"].n_unique() if both.height else 0
+    interactions = both.select(
+        "ref",
+        pl.format(
+            "li:msg:{}:{}:{}:{}:{}",
+            pl.col("conv").fill_null(""),
+            _iso("ts"),
+            "s_key",
+            "other_key",
+            "h",
+        ).alias("uid_key"),
+        "ts",
+        pl.lit("message").alias("channel"),
+        "direction",
+        pl.lit(False).alias("is_give"),
+        pl.col("conv").alias("thread"),
+        pl.max_horizontal(pl.col("n"), pl.lit(2)).cast(pl.Int32).alias("n_participants"),
+        "subject",
+        pl.col("content").alias("body"),
+    )
+    return interactions, f.height - used
+
+
+def _mentions(parts: _Parts) -> pl.DataFrame:
+    cols = ["name", "url", "first", "last", "company", "position"]
+    frames = [o.select(cols) for o in parts.others]
+    if parts.messages is not None:
+        f = parts.messages
+        none = pl.lit(None, dtype=pl.String)
+        extra = [none.alias(c) for c in cols[2:]]
+        frames.append(
+            f.select(pl.col("from").alias("name"), pl.col("from_url").alias("url"), *extra)
+        )
+        rx = _explode_recipients(f, []).select(
+            pl.col("r_name").alias("name"), pl.col("r_url").alias("url"), *extra
+        )
+        frames.append(rx)
+    if not frames:
+        return pl.DataFrame(schema={c: pl.String for c in cols})
+    return pl.concat(frames).unique(["name", "url"], keep="first", maintain_order=True)
+
+
+def import_linkedin(path: Path | str) -> ImportBatch:
+    """Read a LinkedIn data export (zip or folder) into an :class:`ImportBatch`."""
+    path = Path(path)
+    export = open_export(path)
+    parts = _Parts()
+    try:
+        if not export.members:
+            raise InputError(
+                path,
+                "no LinkedIn export files found; expected at least one of "
+                + ", ".join(DISPLAY_NAMES[n] for n in KNOWN_FILES),
+            )
+        if export.has("profile.csv"):
+            _read_profile(export, parts)
+        if export.has("positions.csv"):
+            _read_positions(export, parts)
+        if export.has("connections.csv"):
+            _read_connections(export, parts)
+        if export.has("messages.csv"):
+            _read_messages(export, parts)
+            _attach_recipients(parts)
+        if export.has("invitations.csv"):
+            _read_invitations(export, parts)
+        for file in ENDORSE_ROLE:
+            if export.has(file):
+                _read_endorsements(export, parts, file)
+        for file in ("recommendations_received.csv", "recommendations_given.csv"):
+            if export.has(file):
+                _read_recommendations(export, parts, file)
+    finally:
+        export.close()
+
+    owner_name, owner_url = _owner_from_messages(parts)
+    owner_key = (
+        pl.select(name_key(pl.lit(owner_name, dtype=pl.String))).item() if owner_name else None
+    )
+    res = _resolve(_mentions(parts), parts.connections, owner_key, owner_url)
+
+    frames = []
+    if parts.messages is not None:
+        messages, unmatched = _message_interactions(parts, res)
+        frames.append(messages)
+        parts.rows_skipped += unmatched
+        parts.details["messages.csv"]["without_counterpart"] = unmatched
+    for other in parts.others:
+        joined = other.join(
+            res.select("name", "url", "ref"), on=["name", "url"], how="left", nulls_equal=True
+        )
+        good = joined.filter(pl.col("ref").is_not_null() & (pl.col("ref") != OWNER_REF))
+        parts.rows_skipped += joined.height - good.height
+        frames.append(
+            good.drop("name", "url", "first", "last", "company", "position").with_columns(
+                pl.lit(2, dtype=pl.Int32).alias("n_participants")
+            )
+        )
+    interactions = pl.concat(frames, how="diagonal_relaxed") if frames else None
+    if interactions is not None:
+        interactions = interactions.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
+
+    people = [_new_people(res)]
+    if parts.connections is not None:
+        learned = (
+            res.filter(pl.col("ref").str.starts_with("conn:") & pl.col("uk").is_not_null())
+            .group_by("ref")
+            .agg(pl.col("uk").sort().first().alias("uk"))
+        )
+        people.append(
+            parts.connections.join(learned, on="ref", how="left")
+            .with_columns(pl.coalesce("linkedin_url", "uk").alias("linkedin_url"))
+            .drop("nk", "uk")
+        )
+    people_frame = pl.concat(people, how="diagonal_relaxed")
+    if "emails" not in people_frame.columns:
+        people_frame = people_frame.with_columns(
+            pl.lit(None, dtype=pl.List(pl.String)).alias("emails")
+        )
+    people_frame = people_frame.with_columns(
+        pl.lit(PERSONAL_OWNER).alias("owner_key"),
+        pl.col("emails").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    )
+
+    aliases: list[tuple[str, str]] = []
+    if owner_key:
+        aliases.append(("name", owner_key))
+    if owner_url:
+        aliases.append(("linkedin", owner_url))
+    return ImportBatch(
+        source_kind="linkedin",
+        label=path.name,
+        sha256=export.sha256,
+        people=people_frame,
+        interactions=interactions,
+        owner_name=owner_name,
+        owner_aliases=aliases,
+        owner_positions=parts.owner_positions,
+        as_of=max(parts.dates) if parts.dates else None,
+        rows_read=parts.rows_read,
+        rows_skipped=parts.rows_skipped,
+        details=parts.details,
+    )

@@ -1,0 +1,17 @@
+import json
+
+
+def test_demo_builds_the_sample_home_and_prints_its_list(cli, helpnext_home):
+    result = cli("demo", "--n", "5")
+    assert result.exit_code == 0, result.stderr
+    assert "Imported linkedin-export-2023-06.zip" in result.stdout
+    assert "28 role changes" in result.stdout
+    assert "Warm ties most overdue" in result.stdout
+    stats = json.loads(cli("stats", "--json").stdout)
+    assert stats["contacts"] > 400
+    assert {"kind": "new_role", "n": 28} in stats["events"]
+    # running it again on the same home imports nothing twice
+    again = cli("demo")
+    assert again.exit_code == 0
+    assert again.stdout.count("already imported") == 2
+    assert json.loads(cli("stats", "--json").stdout)["interactions"] == stats["interactions"]
