@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from pathlib import Path
 
 import polars as pl
@@ -28,7 +29,7 @@ def _open_head(path: Path, n: int = 64 * 1024) -> bytes:
         try:
             with gzip.open(path, "rb") as handle:
                 head = handle.read(n)
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:
             raise InputError(path, f"damaged gzip file ({err})") from None
     return head
 
@@ -71,7 +72,7 @@ def _locate_bad(path: Path, ncols: int) -> InputError:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:
             return InputError(path, f"damaged or truncated gzip file ({err})")
     text = decode(raw, path)
     for number, line in enumerate(text.splitlines(), start=1):
@@ -141,7 +142,14 @@ def read_edges(path: Path | str) -> pl.DataFrame:
             frame = frame.with_columns(pl.lit(1.0).alias("weight"))
         if frame.select(pl.any_horizontal(pl.all().is_null()).any()).item():
             raise pl.exceptions.ComputeError("nulls")
-    except (pl.exceptions.PolarsError, OSError, EOFError, UnicodeDecodeError, ValueError):
+    except (
+        pl.exceptions.PolarsError,
+        OSError,
+        EOFError,
+        UnicodeDecodeError,
+        ValueError,
+        zlib.error,
+    ):
         raise _locate_bad(path, ncols) from None
     if frame.height == 0:
         raise InputError(path, "no edges in the file (only comments or blank lines)")
