@@ -155,6 +155,46 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        3,
+        """
+        -- things the owner can give: articles and job postings (``helpnext import articles|jobs``)
+        CREATE TABLE items (
+            item_id      BIGINT PRIMARY KEY,
+            uid          TEXT NOT NULL UNIQUE,  -- md5 of kind + url (or title + company): re-imports dedupe
+            kind         TEXT NOT NULL,         -- article | job
+            title        TEXT NOT NULL,
+            url          TEXT,
+            text         TEXT,                  -- body or summary (the title when the source had none)
+            tags         TEXT,                  -- ';'-separated
+            company      TEXT,                  -- jobs: the hiring company (NULL when not given)
+            location     TEXT,
+            published_at TIMESTAMP NOT NULL,    -- the item's date (the import time when it had none)
+            import_id    BIGINT,
+            created_at   TIMESTAMP NOT NULL
+        );
+        -- every suggestion ``helpnext today`` showed, with what it was shown with
+        CREATE TABLE suggestions (
+            suggestion_id      BIGINT PRIMARY KEY,
+            as_of              TIMESTAMP NOT NULL,
+            owner_id           BIGINT NOT NULL,
+            contact_id         BIGINT NOT NULL,
+            action             TEXT NOT NULL,   -- share_article | introduce | send_job |
+                                                -- congratulate | reciprocate | check_in
+            item_id            BIGINT,
+            partner_contact_id BIGINT,
+            score              DOUBLE NOT NULL,
+            reason             TEXT NOT NULL,
+            model_version      TEXT NOT NULL,
+            propensity         DOUBLE NOT NULL, -- probability it was shown with (1.0: deterministic)
+            created_at         TIMESTAMP NOT NULL,
+            status             TEXT NOT NULL DEFAULT 'open', -- open | done | skipped | snoozed | never
+            status_at          TIMESTAMP,
+            snoozed_until      TIMESTAMP        -- the contact is held back until then
+        );
+        CREATE INDEX suggestions_owner_contact ON suggestions (owner_id, contact_id);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
