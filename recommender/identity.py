@@ -141,13 +141,18 @@ def resolve(people: pl.DataFrame, keys: pl.DataFrame, existing: pl.DataFrame) ->
     """Assign each person row a component and the existing contact it resolves to.
 
     ``people``: rows with ``row, owner_key``; ``keys``: ``row, kind, key, priority``;
-    ``existing``: identities ``owner_key, kind, key, contact_id``.
+    ``existing``: identities ``owner_key, kind, key, contact_id`` and optionally
+    ``root_id`` (the contact it is merged into, else itself).
 
-    Returns ``row, component, contact_id`` (null contact_id: a new contact), where every
-    row of a component gets the same contact. When a component touches several existing
-    contacts, the one reached through the strongest key wins; the others are returned in
-    ``also`` so the caller can propose or apply a merge.
+    Returns ``row, component, contact_id, root_id, roots`` (null contact_id: a new
+    contact), where every row of a component gets the same contact: the one reached
+    through the strongest key. A contact that was merged into another keeps receiving
+    what its own keys name (so a split restores it exactly); ``root_id`` is where it
+    shows. ``roots`` lists every distinct root the component touches: more than one means
+    the new record bridges contacts that are one person, and the caller merges them.
     """
+    if "root_id" not in existing.columns:
+        existing = existing.with_columns(pl.col("contact_id").alias("root_id"))
     keys = keys.join(people.select("row", "owner_key"), on="row")
     comp = _components(people.height, keys)
     rows = people.select("row").with_columns(pl.Series("component", comp, dtype=pl.Int64))
@@ -157,8 +162,12 @@ def resolve(people: pl.DataFrame, keys: pl.DataFrame, existing: pl.DataFrame) ->
         .sort(["component", "priority", "contact_id"])
     )
     best = hits.group_by("component", maintain_order=True).agg(
-        pl.col("contact_id").first(), pl.col("contact_id").unique().alias("also")
+        pl.col("contact_id").first(),
+        pl.col("root_id").first(),
+        pl.col("root_id").unique(maintain_order=True).alias("roots"),
+        pl.col("kind").unique(maintain_order=True).alias("hit_kinds"),
     )
     return rows.join(best, on="component", how="left").with_columns(
-        pl.col("also").fill_null(pl.lit([], dtype=pl.List(pl.Int64)))
+        pl.col("roots").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
+        pl.col("roots").fill_null(pl.lit([], dtype=pl.List(pl.Int64))).alias("also"),
     )

@@ -98,7 +98,8 @@ def _one_per_contact(people: pl.DataFrame) -> pl.DataFrame:
     value_cols = [
         c
         for c in people.columns
-        if c not in ("row", "component", "contact_id", "owner_key", "owner_id", "ref", "also")
+        if c
+        not in ("row", "component", "contact_id", "owner_key", "owner_id", "ref", "also", "root_id")
     ]
     return (
         people.sort("row")
@@ -151,11 +152,18 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
         keys = person_keys(people, batch.source_kind)
         owner_list = owners["owner_id"].to_list()
         existing = store.frame(
-            "SELECT o.key AS owner_key, i.kind, i.key, i.contact_id FROM identities i "
-            "JOIN owners o USING (owner_id) WHERE list_contains(?, i.owner_id)",
+            "SELECT o.key AS owner_key, i.kind, i.key, i.contact_id, "
+            "coalesce(c.merged_into, i.contact_id) AS root_id FROM identities i "
+            "JOIN owners o USING (owner_id) JOIN contacts c ON c.contact_id = i.contact_id "
+            "WHERE list_contains(?, i.owner_id)",
             [owner_list],
-        ).with_columns(pl.col("contact_id").cast(pl.Int64))
+        ).with_columns(pl.col("contact_id").cast(pl.Int64), pl.col("root_id").cast(pl.Int64))
         resolved = resolve(people.select("row", "owner_key"), keys, existing)
+        bridges = (
+            resolved.filter(pl.col("roots").list.len() > 1)
+            .unique("component", maintain_order=True)
+            .select("component", "roots", "hit_kinds")
+        )
         people = people.join(resolved.select("row", "component", "contact_id", "also"), on="row")
         new_components = (
             people.filter(pl.col("contact_id").is_null())
@@ -171,9 +179,7 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
             pl.coalesce("contact_id", "new_id").alias("contact_id"),
             pl.col("new_id").is_not_null().alias("is_new"),
         )
-        result.details["contacts_bridged"] = int(
-            people.filter(pl.col("also").list.len() > 1).select("component").n_unique()
-        )
+        result.details["contacts_bridged"] = bridges.height
 
         # -- contacts: new ones, then fill-ins and role changes for known ones ----------
         merged = _one_per_contact(
@@ -255,6 +261,9 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
                WHERE connected_on IS NOT NULL AND (first_seen IS NULL OR connected_on < first_seen)"""
         )
 
+        # -- a record that names two known contacts by exact keys: they are one person --
+        result.details["contacts_merged"] = _merge_bridged(store, bridges, keys, people, import_id)
+
         result.import_id = import_id
         result.rows_read = batch.rows_read
         result.rows_skipped = batch.rows_skipped
@@ -277,6 +286,61 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
             ],
         )
     return result
+
+
+def _merge_bridged(
+    store: Store, bridges: pl.DataFrame, keys: pl.DataFrame, people: pl.DataFrame, import_id: int
+) -> int:
+    """Merge the contacts each bridging component touches into the one its strongest key
+    named (reversibly, see ``recommender.duplicates``); pairs the owner split stay apart.
+    Components that share contacts chain into one group (union-find over contacts)."""
+    if bridges.height == 0:
+        return 0
+    from recommender.duplicates import kept_apart, merge_roots_bulk
+
+    apart = kept_apart(store)
+    if apart:
+        ids = sorted({x for pair in apart for x in pair})
+        roots = dict(
+            store.con.execute(
+                "SELECT contact_id, coalesce(merged_into, contact_id) FROM contacts "
+                "WHERE list_contains(?, contact_id)",
+                [ids],
+            ).fetchall()
+        )
+        apart = {(roots.get(a, a), roots.get(b, b)) for a, b in apart}
+    evidence_keys = (
+        keys.join(people.select("row", "component"), on="row")
+        .join(bridges.select("component"), on="component", how="semi")
+        .group_by("component")
+        .agg(pl.format("{}:{}", "kind", "key").unique().sort().alias("keys"))
+    )
+    by_component = dict(
+        zip(evidence_keys["component"].to_list(), evidence_keys["keys"].to_list(), strict=True)
+    )
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def separated(ra: int, rb: int) -> bool:
+        return any({find(p), find(q)} == {ra, rb} for p, q in apart)
+
+    evidence: dict[int, dict] = {}
+    for component, roots_list, kinds in bridges.iter_rows():
+        kept = find(roots_list[0])
+        for other in roots_list[1:]:
+            ro = find(other)
+            if ro == kept or (apart and separated(kept, ro)):
+                continue
+            parent[ro] = kept
+            evidence[ro] = {"matched_by": kinds, "keys": by_component.get(component, [])}
+    merges = [(find(x), x, evidence[x]) for x in parent if find(x) != x]
+    return merge_roots_bulk(store, merges, reason="bridge", import_id=import_id)
 
 
 def _update_known(store: Store, batch: ImportBatch, known: pl.DataFrame, import_id: int):

@@ -1,0 +1,245 @@
+"""Calendar: an iCalendar ``.ics`` file (Google Calendar, Outlook, Apple), via ``icalendar``.
+
+Each meeting with attendees is an interaction (channel ``meeting``) with every other
+attendee who did not decline (``PARTSTAT=DECLINED``; rooms and resources are not people).
+Recurring events are expanded with ``recurring-ical-events`` up to the import time; only
+occurrences that have started count. Times honour their zone (``TZID``, ``VTIMEZONE``,
+``X-WR-TIMEZONE`` for floating times) and are stored as naive UTC; all-day events start at
+midnight UTC. Direction: ``out`` when the owner organised it (or nobody is named as
+organiser), ``in`` when someone else did. ``thread`` is the event UID.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from pipelines.ingest.batch import ImportBatch
+from pipelines.ingest.text import read_text, sha256_bytes
+from recommender.errors import InputError, UsageError
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NOT_PEOPLE = {"ROOM", "RESOURCE"}
+# a value that does not parse in one of these is an error; elsewhere it is ignored (counted)
+ESSENTIAL = {"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "ATTENDEE", "ORGANIZER"}
+
+
+def _address(value) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    text = re.sub(r"^mailto:", "", text, flags=re.IGNORECASE).strip().lower()
+    return text if _EMAIL.match(text) else None
+
+
+def _param(value, name: str) -> str | None:
+    params = getattr(value, "params", None) or {}
+    got = params.get(name)
+    return str(got) if got is not None else None
+
+
+def _utc(value, floating_tz) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=floating_tz)
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    raise TypeError(f"not a date: {value!r}")
+
+
+def _check_shape(text: str, path: Path) -> None:
+    lines = text.splitlines()
+    first = next(((i, ln) for i, ln in enumerate(lines, 1) if ln.strip()), None)
+    if first is None:
+        raise InputError(path, "the file is empty")
+    if first[1].strip().upper() != "BEGIN:VCALENDAR":
+        raise InputError(
+            path,
+            "not an iCalendar file: it should start with BEGIN:VCALENDAR "
+            "(export the calendar as .ics)",
+            line=first[0],
+        )
+    last = next(
+        (
+            (i, ln)
+            for i, ln in zip(range(len(lines), 0, -1), reversed(lines), strict=True)
+            if ln.strip()
+        ),
+    )
+    if last[1].strip().upper() != "END:VCALENDAR":
+        raise InputError(
+            path,
+            "the calendar does not end with END:VCALENDAR: the file looks truncated",
+            line=last[0],
+        )
+
+
+def _parse_error_line(text: str, err: Exception) -> int | None:
+    quoted = re.search(r"'([^']{4,})'", str(err))
+    if not quoted:
+        return None
+    needle = quoted.group(1).splitlines()[0][:60]
+    for i, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return i
+    return None
+
+
+def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBatch:
+    import icalendar
+    import recurring_ical_events
+
+    path = Path(path)
+    mine = {m.strip().lower() for m in me if m and m.strip()}
+    if not mine:
+        raise UsageError("give your own address with --me (as the calendar names you)")
+    bad = sorted(m for m in mine if not _EMAIL.match(m))
+    if bad:
+        raise UsageError(f"--me {bad[0]!r} is not an e-mail address")
+    text, raw = read_text(path)
+    _check_shape(text, path)
+    try:
+        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+    except (ValueError, KeyError, IndexError) as err:
+        message = str(err).splitlines()[0][:120]
+        raise InputError(
+            path, f"not valid iCalendar ({message})", line=_parse_error_line(text, err)
+        ) from None
+    ignored_errors = 0
+    for cal in calendars:
+        for component in cal.walk():
+            for prop, problem in getattr(component, "errors", None) or []:
+                if prop is not None and str(prop).upper() not in ESSENTIAL:
+                    ignored_errors += 1  # e.g. Google's CREATED:00001231T000000Z
+                    continue
+                err = ValueError(problem)
+                reason = str(problem).split(": ")[0][:120]
+                raise InputError(
+                    path,
+                    f"not valid iCalendar in a {component.name} ({reason})",
+                    line=_parse_error_line(text, err),
+                )
+            if component.name == "VEVENT" and component.get("DTSTART") is None:
+                uid = str(component.get("UID", ""))
+                raise InputError(
+                    path,
+                    "an event has no DTSTART (start time)" + (f": UID {uid}" if uid else ""),
+                    line=_parse_error_line(text, ValueError(f"'{uid}'")) if uid else None,
+                )
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    names: dict[str, str | None] = {}
+    cols: dict[str, list] = {
+        k: [] for k in ("ref", "uid_key", "ts", "direction", "thread", "n_participants", "subject")
+    }
+    skipped: dict[str, int] = {}
+    events = 0
+
+    def skip(reason: str) -> None:
+        skipped[reason] = skipped.get(reason, 0) + 1
+
+    for cal in calendars:
+        floating_tz = UTC
+        wr_tz = cal.get("X-WR-TIMEZONE")
+        if wr_tz:
+            try:
+                floating_tz = ZoneInfo(str(wr_tz))
+            except (ZoneInfoNotFoundError, ValueError):
+                floating_tz = UTC
+        try:
+            occurrences = recurring_ical_events.of(cal).between(datetime(1900, 1, 1), now)
+            occurrences = list(occurrences)
+        except (ValueError, TypeError, KeyError) as err:
+            raise InputError(path, f"cannot expand the events ({err})") from None
+        for event in occurrences:
+            if event.name != "VEVENT":
+                continue
+            events += 1
+            if str(event.get("STATUS", "")).upper() == "CANCELLED":
+                skip("cancelled")
+                continue
+            start = event.get("DTSTART")
+            if start is None:
+                skip("no_start")
+                continue
+            ts = _utc(start.dt, floating_tz)
+            if ts >= now:
+                skip("future")
+                continue
+            attendees = event.get("ATTENDEE") or []
+            if not isinstance(attendees, list):
+                attendees = [attendees]
+            organizer = _address(event.get("ORGANIZER"))
+            people: dict[str, str | None] = {}
+            declined_by_me = False
+            for att in attendees:
+                addr = _address(att)
+                if addr is None or (_param(att, "CUTYPE") or "").upper() in NOT_PEOPLE:
+                    continue
+                declined = (_param(att, "PARTSTAT") or "").upper() == "DECLINED"
+                if addr in mine:
+                    declined_by_me = declined_by_me or declined
+                    continue
+                if not declined:
+                    people.setdefault(addr, _param(att, "CN"))
+            if organizer and organizer not in mine:
+                people.setdefault(organizer, _param(event.get("ORGANIZER"), "CN"))
+            if declined_by_me:
+                skip("declined_by_me")
+                continue
+            if not people:
+                skip("no_other_attendees")
+                continue
+            direction = "in" if organizer and organizer not in mine else "out"
+            uid = str(event.get("UID") or f"{ts.isoformat()}|{event.get('SUMMARY')}")
+            summary = str(event.get("SUMMARY")) if event.get("SUMMARY") else None
+            for addr, cn in people.items():
+                if names.get(addr) is None:
+                    names[addr] = cn
+                cols["ref"].append(addr)
+                cols["uid_key"].append(f"ics:{uid}:{ts.isoformat()}:{addr}")
+                cols["ts"].append(ts)
+                cols["direction"].append(direction)
+                cols["thread"].append(uid)
+                cols["n_participants"].append(len(people) + 1)
+                cols["subject"].append(summary)
+    if not cols["ref"]:
+        what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(skipped.items()))
+        raise InputError(
+            path,
+            f"no past meeting with other attendees among {events} events"
+            + (f" ({what})" if what else ""),
+        )
+    interactions = pl.DataFrame(
+        {**cols, "channel": pl.repeat("meeting", len(cols["ref"]), eager=True)},
+        schema_overrides={"ts": pl.Datetime("us"), "n_participants": pl.Int32},
+    )
+    people_frame = pl.DataFrame(
+        {
+            "ref": list(names),
+            "display_name": [
+                (n.strip() if n and n.strip() and "@" not in n else a) for a, n in names.items()
+            ],
+            "emails": [[a] for a in names],
+        }
+    )
+    return ImportBatch(
+        source_kind="ics",
+        label=path.name,
+        sha256=sha256_bytes(raw),
+        people=people_frame,
+        interactions=interactions,
+        owner_aliases=[("email", m) for m in sorted(mine)],
+        as_of=now,
+        rows_read=events,
+        rows_skipped=sum(skipped.values()),
+        details={
+            "occurrences": events,
+            "skipped": skipped,
+            "unparsed_minor_properties": ignored_errors,
+        },
+    )

@@ -1,0 +1,458 @@
+"""E-mail: an mbox file (Gmail Takeout, Thunderbird, mutt), streamed message by message.
+
+Only the headers are parsed (stdlib ``email`` parser, ``compat32`` policy); bodies are
+skipped line by line, so a 1 GB file needs no more memory than its largest header block
+plus the rows it yields. ``mailbox.mbox`` is not used: it builds a table of contents of
+the whole file first and reads each message whole.
+
+Messages are split at ``From `` lines that start the file or follow a blank line; body lines
+escaped as ``>From `` (mboxrd/mboxo) are body. Direction comes from the owner's addresses
+(``--me``): a message from the owner is one ``out`` interaction per To/Cc recipient; any
+other message is one ``in`` interaction with its sender. Bulk mail (List-Id,
+List-Unsubscribe, ``Precedence: bulk/list/junk``, Auto-Submitted, no-reply senders, Gmail
+spam) is skipped and counted, as are messages whose Date does not parse.
+
+Replies: ``thread`` is the root Message-ID of the reply chain (References, else the
+parent's thread, else In-Reply-To); ``detail`` is JSON ``{"message_id", "in_reply_to"}``
+so reply-latency features can pair a reply with the message it answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.ingest.batch import ImportBatch
+from recommender.errors import InputError, UsageError
+
+CHUNK = 1 << 20
+MAX_HEADER_BYTES = 1 << 20  # a header block larger than this is not a mail header
+FLUSH_ROWS = 20_000  # interactions kept as Python objects before they go to a frame
+BULK_PRECEDENCE = {"bulk", "list", "junk"}
+NO_REPLY = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?)([-+_.].*)?@",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MSGID = re.compile(r"<[^<>\s]+>")
+_FROM_LINE_DATE = re.compile(rb"^From \S+\s+(.+?)\s*$")
+
+
+# the header fields read; the rest (Received, DKIM-Signature, ARC-*...: most of a real
+# header block) is cut out with one C-speed search before the stdlib parser sees it
+_WANTED = re.compile(
+    rb"^(?:from|to|cc|date|message-id|in-reply-to|references|subject|list-id|list-unsubscribe"
+    rb"|precedence|auto-submitted|x-gmail-labels)[ \t]*:.*\n(?:[ \t].*\n)*",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTED = re.compile(r'"[^"]*"')
+_SEPARATOR = re.compile(rb"\n\r?\nFrom ")
+_HEADER_END = re.compile(rb"\n\r?\n")
+
+
+def _open(path: Path):
+    try:
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, expected an mbox file") from None
+    except PermissionError:
+        raise InputError(path, "permission denied") from None
+
+
+def iter_header_blocks(path: Path, digest) -> Iterator[tuple[int, bytes, bytes]]:
+    """Yield ``(line number of the From_ line, From_ line, header bytes)`` per message.
+
+    Reads the file in 1 MB chunks and skips bodies with ``re`` searches for the next
+    ``From `` line after a blank line, so memory stays at a chunk plus one header block,
+    whatever the size of the file or of one message.
+    """
+    with _open(path) as handle:
+        buf = b""
+        off = 0  # where the unconsumed part of buf starts
+        base_line = 1  # line number of buf[off]
+        eof = False
+
+        def more() -> bool:
+            nonlocal buf, off, eof
+            if eof:
+                return False
+            block = handle.read(CHUNK)
+            if not block:
+                eof = True
+                return False
+            digest.update(block)
+            nul = block.find(b"\x00")
+            if nul >= 0:
+                at = base_line + buf.count(b"\n", off) + block.count(b"\n", 0, nul)
+                raise InputError(
+                    path,
+                    "contains NUL bytes: this is a binary or damaged file, not an mbox",
+                    line=at,
+                )
+            buf = buf[off:] + block
+            off = 0
+            return True
+
+        def drop(upto: int) -> None:
+            nonlocal off, base_line
+            base_line += buf.count(b"\n", off, upto)
+            off = upto
+
+        # the first non-blank line must be a From_ line
+        while not buf.strip() and more():
+            pass
+        if not buf.strip():
+            raise InputError(path, "the file is empty")
+        while len(buf.lstrip(b"\r\n")) < 5 and more():
+            pass
+        drop(len(buf) - len(buf.lstrip(b"\r\n")))
+        if not buf.startswith(b"From ", off):
+            raise InputError(
+                path,
+                "not an mbox file: it should start with a 'From ' line "
+                "(export mail as mbox, e.g. Gmail Takeout or Thunderbird ImportExportTools)",
+                line=base_line,
+            )
+        while True:
+            # buf[off:] starts at a From_ line: find the end of the headers
+            start_line = base_line
+            while True:
+                end = _HEADER_END.search(buf, off)
+                if end is not None:
+                    break
+                if len(buf) - off > MAX_HEADER_BYTES:
+                    raise InputError(
+                        path,
+                        f"the message starting at line {start_line} has over 1 MB of headers: "
+                        "this is not a mail file",
+                        line=start_line,
+                    )
+                if not more():
+                    break
+            if end is None:
+                text = buf[off:].rstrip(b"\r\n")
+                if b"\n" in text:
+                    raise InputError(
+                        path,
+                        f"the file ends inside the headers of the message starting at line "
+                        f"{start_line}: it looks truncated",
+                        line=start_line + text.count(b"\n"),
+                    )
+                yield start_line, text, b""
+                return
+            first_nl = buf.find(b"\n", off)
+            from_line = buf[off:first_nl].rstrip(b"\r")
+            header = buf[first_nl + 1 : end.start() + 1]
+            yield start_line, from_line, header
+            # skip the body up to the next From_ line after a blank line
+            pos = end.start()
+            while True:
+                found = _SEPARATOR.search(buf, pos)
+                if found is not None:
+                    drop(found.end() - 5)
+                    break
+                keep = max(pos, len(buf) - 8)  # a separator may straddle two chunks
+                drop(keep)
+                if not more():
+                    return
+                pos = 0
+
+
+def _decode(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = str(value)
+    if "=?" in value:
+        try:
+            value = str(make_header(decode_header(value)))
+        except (UnicodeDecodeError, LookupError, ValueError):
+            pass
+    value = " ".join(value.split())
+    return value or None
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_address_field(value: str) -> tuple[tuple[str, str], ...]:
+    """Addresses of one header value. The common shapes (``Name <a@b>``, ``a@b``, comma
+    separated, no quotes or comments) take a fast path; anything else goes to
+    ``email.utils.getaddresses``. Cached: the same From/To values recur all through a box."""
+    quoted = _QUOTED.findall(value) if '"' in value else ()
+    if "(" in value or ";" in value or any("," in q or "<" in q for q in quoted):
+        pairs = getaddresses([value])
+    else:
+        pairs = []
+        for part in value.split(","):
+            lt = part.find("<")
+            if lt >= 0:
+                gt = part.find(">", lt)
+                name = part[:lt].strip()
+                if len(name) > 1 and name[0] == name[-1] == '"':
+                    name = name[1:-1]
+                pairs.append((name, part[lt + 1 : gt if gt > 0 else None]))
+            else:
+                pairs.append(("", part))
+    out = []
+    for name, addr in pairs:
+        addr = addr.strip().strip("<>").lower()
+        if _EMAIL.match(addr):
+            out.append((name.strip(), addr))
+    return tuple(out)
+
+
+def _addresses(values: list) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for value in values:
+        if value is not None:
+            out.extend(_parse_address_field(" ".join(str(value).split())))
+    return out
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _parse_date(raw: str | None, from_line: bytes) -> datetime | None | bool:
+    """The message time (naive UTC); False when a Date header is present but unparseable."""
+    if raw is not None and str(raw).strip():
+        try:
+            return _to_utc(parsedate_to_datetime(str(raw)))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False
+    match = _FROM_LINE_DATE.match(from_line)
+    if match:
+        try:
+            text = match.group(1).decode("ascii", "replace")
+            return _to_utc(datetime.strptime(" ".join(text.split()[:5]), "%a %b %d %H:%M:%S %Y"))
+        except ValueError:
+            pass
+    return None
+
+
+def _msgid(value) -> str | None:
+    if value is None:
+        return None
+    found = _MSGID.search(str(value))
+    return found.group(0) if found else None
+
+
+def _bulk_reason(msg: dict, sender: str | None) -> str | None:
+    if msg.get("list-id") is not None:
+        return "mailing_list"
+    if msg.get("list-unsubscribe") is not None:
+        return "newsletter"
+    precedence = str(msg.get("precedence", "")).strip().lower()
+    if precedence in BULK_PRECEDENCE:
+        return f"precedence_{precedence}"
+    auto = str(msg.get("auto-submitted", "no")).strip().lower()
+    if auto and auto != "no":
+        return "automated"
+    if sender and NO_REPLY.match(sender):
+        return "no_reply_sender"
+    labels = str(msg.get("x-gmail-labels", "")).lower()
+    if "spam" in labels.split(","):
+        return "spam"
+    return None
+
+
+def read_mbox(path: Path, me: list[str]) -> ImportBatch:
+    path = Path(path)
+    mine = {m.strip().lower() for m in me if m and m.strip()}
+    bad = sorted(m for m in mine if not _EMAIL.match(m))
+    if not mine:
+        raise UsageError("give your own address with --me (repeat it for every address you use)")
+    if bad:
+        raise UsageError(f"--me {bad[0]!r} is not an e-mail address")
+    digest = hashlib.sha256()
+    parser = BytesHeaderParser(policy=compat32)
+    names: dict[str, str | None] = {}
+    roots: dict[str, str] = {}
+    frames: list[pl.DataFrame] = []
+    cols: dict[str, list] = {
+        k: []
+        for k in (
+            "ref",
+            "uid_key",
+            "ts",
+            "direction",
+            "thread",
+            "n_participants",
+            "subject",
+            "detail",
+        )
+    }
+    skipped: dict[str, int] = {}
+    first_bad_date: int | None = None
+    messages = 0
+    used = 0
+    involves_me = 0
+
+    def skip(reason: str) -> None:
+        skipped[reason] = skipped.get(reason, 0) + 1
+
+    for lineno, from_line, header in iter_header_blocks(path, digest):
+        messages += 1
+        parsed = parser.parsebytes(b"".join(_WANTED.findall(header)))
+        msg: dict[str, str] = {}
+        multi: dict[str, list[str]] = {"from": [], "to": [], "cc": []}
+        for name, value in parsed.items():
+            key = name.lower()
+            if key in multi:
+                multi[key].append(value)
+            msg.setdefault(key, value)
+        senders = _addresses(multi["from"])
+        if not senders:
+            skip("no_sender")
+            continue
+        sender_name, sender = senders[0]
+        reason = _bulk_reason(msg, sender)
+        if reason:
+            skip(reason)
+            continue
+        ts = _parse_date(msg.get("date"), from_line)
+        if ts is False or ts is None:
+            skip("bad_date" if ts is False else "no_date")
+            if first_bad_date is None:
+                first_bad_date = lineno
+            continue
+        recipients = _addresses(multi["to"] + multi["cc"])
+        everyone = {sender} | {a for _, a in recipients}
+        if everyone & mine:
+            involves_me += 1
+        n_participants = len(everyone | ({next(iter(mine))} if not everyone & mine else set()))
+        message_id = _msgid(msg.get("message-id"))
+        parent = _msgid(msg.get("in-reply-to"))
+        refs = _MSGID.findall(str(msg.get("references") or ""))
+        if parent is None and refs:
+            parent = refs[-1]
+        if refs:
+            thread = refs[0]
+        elif parent is not None:
+            thread = roots.get(parent, parent)
+        else:
+            thread = message_id
+        if message_id is not None:
+            roots[message_id] = thread
+        subject = _decode(msg.get("subject"))
+        key = message_id or hashlib.md5(f"{ts.isoformat()}|{sender}|{subject}".encode()).hexdigest()
+        detail = json.dumps({"message_id": message_id, "in_reply_to": parent})
+        if sender in mine:
+            others = []
+            for name, addr in recipients:
+                if addr not in mine and addr not in others:
+                    others.append(addr)
+                    if names.get(addr) is None:
+                        names[addr] = name
+            if not others:
+                skip("to_myself")
+                continue
+            direction = "out"
+        else:
+            others = [sender]
+            if names.get(sender) is None:
+                names[sender] = sender_name
+            direction = "in"
+        used += 1
+        for addr in others:
+            cols["ref"].append(addr)
+            cols["uid_key"].append(f"mbox:{key}:{direction}:{addr}")
+            cols["ts"].append(ts)
+            cols["direction"].append(direction)
+            cols["thread"].append(thread)
+            cols["n_participants"].append(n_participants)
+            cols["subject"].append(subject)
+            cols["detail"].append(detail)
+        if len(cols["ref"]) >= FLUSH_ROWS:
+            frames.append(_frame(cols))
+            cols = {k: [] for k in cols}
+
+    if used and not involves_me:
+        raise InputError(
+            path,
+            f"none of the {messages} messages is from or to {', '.join(sorted(mine))}; "
+            "check --me (give every address you use)",
+        )
+    if used == 0:
+        if (
+            messages
+            and first_bad_date is not None
+            and sum(skipped.values()) == skipped.get("bad_date", 0) + skipped.get("no_date", 0)
+        ):
+            raise InputError(
+                path,
+                "no message has a Date that parses (e.g. 'Tue, 18 Jun 2024 14:05:00 +0000')",
+                line=first_bad_date,
+            )
+        what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(skipped.items()))
+        raise InputError(
+            path,
+            f"no personal message to or from {', '.join(sorted(mine))} among {messages} "
+            f"messages ({what or 'none readable'}); check --me",
+        )
+    frames.append(_frame(cols))
+    interactions = pl.concat(frames, rechunk=True)
+    people = pl.DataFrame(
+        {
+            "ref": list(names),
+            "display_name": [_display_name(n, a) for a, n in names.items()],
+            "emails": [[a] for a in names],
+        }
+    )
+    details = {"messages": messages, "messages_used": used, "skipped": skipped}
+    return ImportBatch(
+        source_kind="mbox",
+        label=path.name,
+        sha256=digest.hexdigest(),
+        people=people,
+        interactions=interactions,
+        owner_aliases=[("email", m) for m in sorted(mine)],
+        as_of=interactions["ts"].max(),
+        rows_read=messages,
+        rows_skipped=messages - used,
+        details=details,
+    )
+
+
+def _frame(cols: dict[str, list]) -> pl.DataFrame:
+    """Rows gathered so far as a compact (Arrow) frame."""
+    return pl.DataFrame(
+        {**cols, "channel": pl.repeat("email", len(cols["ref"]), eager=True)},
+        schema={
+            "ref": pl.String,
+            "uid_key": pl.String,
+            "ts": pl.Datetime("us"),
+            "direction": pl.String,
+            "thread": pl.String,
+            "n_participants": pl.Int32,
+            "subject": pl.String,
+            "detail": pl.String,
+            "channel": pl.String,
+        },
+    )
+
+
+def _display_name(name: str | None, addr: str) -> str:
+    name = _decode(name)
+    if name:
+        name = name.strip().strip("'\"").strip()
+    if not name or "@" in name:
+        return addr
+    if "," in name and name.count(",") == 1:  # "Smith, Dana" -> "Dana Smith"
+        last, first = (p.strip() for p in name.split(","))
+        if first and last and " " not in last:
+            name = f"{first} {last}"
+    return name
