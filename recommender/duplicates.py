@@ -22,7 +22,7 @@ from collections import defaultdict
 import polars as pl
 
 from recommender.errors import NotFoundError, UsageError
-from recommender.identity import norm_company_expr, norm_email, norm_name_expr
+from recommender.identity import norm_company_expr, norm_name_expr
 from recommender.store import PERSONAL_OWNER, Store, utcnow
 
 DEFAULT_THRESHOLD = 88.0
@@ -41,47 +41,6 @@ def root_of(store: Store, contact_id: int) -> int:
     if got is None:
         raise NotFoundError(f"no contact {contact_id}")
     return int(got)
-
-
-def resolve_contact(
-    store: Store, text: str, owner_key: str = PERSONAL_OWNER, include_merged: bool = False
-) -> int:
-    """The contact ``text`` names (id, e-mail or name). An e-mail known only through a
-    merged contact names the contact it was merged into. With ``include_merged`` an id of
-    a merged contact names that contact itself (for ``split``)."""
-    from recommender.lookup import find_contact
-
-    query = text.strip()
-    if include_merged and query.isdigit():
-        owner = store.owner_id(owner_key, create=False)
-        found = store.scalar(
-            "SELECT contact_id FROM contacts WHERE contact_id = ? AND owner_id = ?",
-            [int(query), owner],
-        )
-        if found is not None:
-            return int(found)
-    try:
-        return find_contact(store, text, owner_key)
-    except NotFoundError:
-        email = norm_email(query)
-        owner = store.owner_id(owner_key, create=False)
-        if email and owner is not None:
-            rows = store.con.execute(
-                "SELECT DISTINCT coalesce(c.merged_into, c.contact_id) FROM identities i "
-                "JOIN contacts c USING (contact_id) "
-                "WHERE i.owner_id = ? AND i.kind = 'email' AND i.key = ?",
-                [owner, email],
-            ).fetchall()
-            if len(rows) == 1:
-                return int(rows[0][0])
-        if query.isdigit() and owner is not None:
-            merged = store.scalar(
-                "SELECT merged_into FROM contacts WHERE contact_id = ? AND owner_id = ?",
-                [int(query), owner],
-            )
-            if merged is not None:
-                return int(merged)
-        raise
 
 
 # -- merge and split ------------------------------------------------------------------------

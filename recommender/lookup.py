@@ -7,9 +7,15 @@ from recommender.identity import norm_email, norm_name
 from recommender.store import PERSONAL_OWNER, Store
 
 
-def find_contact(store: Store, text: str, owner_key: str = PERSONAL_OWNER) -> int:
+def find_contact(
+    store: Store, text: str, owner_key: str = PERSONAL_OWNER, include_merged: bool = False
+) -> int:
     """The contact id ``text`` names. Exact id, e-mail or full name first; then a unique
-    name containing it. Several matches: an error listing them."""
+    name containing it. Several matches: an error listing them.
+
+    A contact merged into another stands for the one it was merged into (an id or e-mail
+    known only through it names the kept contact), unless ``include_merged`` asks for the
+    merged contact itself (``contacts split`` needs that)."""
     query = text.strip()
     if not query:
         raise UsageError("name a contact: its id, e-mail or name")
@@ -18,14 +24,19 @@ def find_contact(store: Store, text: str, owner_key: str = PERSONAL_OWNER) -> in
         raise NotFoundError(f"no contact {text!r}: the store has no contacts yet")
     base = "SELECT contact_id, display_name, company FROM contacts WHERE owner_id = ? AND merged_into IS NULL"
     if query.isdigit():
-        rows = store.con.execute(base + " AND contact_id = ?", [owner, int(query)]).fetchall()
-        if rows:
-            return int(rows[0][0])
+        found = store.con.execute(
+            "SELECT contact_id, merged_into FROM contacts WHERE owner_id = ? AND contact_id = ?",
+            [owner, int(query)],
+        ).fetchall()
+        if found:
+            contact_id, merged_into = found[0]
+            return int(contact_id if include_merged or merged_into is None else merged_into)
     email = norm_email(query)
     if email:
         rows = store.con.execute(
-            "SELECT DISTINCT i.contact_id FROM identities i JOIN contacts c USING (contact_id) "
-            "WHERE i.owner_id = ? AND i.kind = 'email' AND i.key = ? AND c.merged_into IS NULL",
+            "SELECT DISTINCT coalesce(c.merged_into, c.contact_id) FROM identities i "
+            "JOIN contacts c USING (contact_id) "
+            "WHERE i.owner_id = ? AND i.kind = 'email' AND i.key = ?",
             [owner, email],
         ).fetchall()
         if len(rows) == 1:

@@ -105,3 +105,33 @@ def test_the_network_guard_is_armed():
 
     with pytest.raises(NetworkUsed):
         socket.create_connection(("192.0.2.1", 80), timeout=0.1)
+
+
+def test_contacts_after_a_merge_count_everything_once(cli, tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "contact_id,name,email,tags\n"
+        "a,Dana Smith,dana@acme.com,hiring\n"
+        "b,Dana S.,dana@home.example,data\n"
+        "c,Ola N,ola@fjord.example,\n"
+    )
+    interactions = tmp_path / "interactions.csv"
+    interactions.write_text(
+        "contact_id,date,direction\n"
+        "a,2024-01-01,out\na,2024-01-02,in\na,2024-01-03,out\n"
+        "b,2024-02-01,in\nc,2024-01-05,out\n"
+    )
+    assert (
+        cli("import", "csv", "--contacts", contacts, "--interactions", interactions).exit_code == 0
+    )
+    rows = {r["name"]: r for r in json.loads(cli("contacts", "--json").stdout)}
+    merged = cli(
+        "contacts", "merge", rows["Dana Smith"]["contact_id"], rows["Dana S."]["contact_id"]
+    )
+    assert merged.exit_code == 0, merged.stderr
+    after = json.loads(cli("contacts", "--json").stdout)
+    assert [r["name"] for r in after] == ["Dana Smith", "Ola N"]
+    dana = after[0]
+    assert (dana["interactions"], dana["sent"], dana["received"]) == (4, 2, 2)
+    assert dana["tags"] == "data;hiring"
+    assert str(dana["last_interaction"]).startswith("2024-02-01")

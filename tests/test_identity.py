@@ -20,12 +20,12 @@ from pipelines.ingest.vcard import read_vcard
 from recommender.duplicates import (
     merge_contacts,
     propose_duplicates,
-    resolve_contact,
     split_contact,
 )
 from recommender.errors import UsageError
 from recommender.events import load_events
 from recommender.importer import apply_batch
+from recommender.lookup import find_contact
 from recommender.store import open_store
 from recommender.tags import add_note, add_tags, contact_profile_text, remove_tags
 
@@ -127,7 +127,7 @@ def test_bridge_merge_is_recorded_and_reversible(tmp_path, helpnext_home):
         assert "email:dana.smith@gmail.com" in evidence["keys"]
         (kept,) = dana_ids(store)
         # an e-mail known only through the absorbed contact names the merged one
-        assert resolve_contact(store, "dana.smith@gmail.com") == kept
+        assert find_contact(store, "dana.smith@gmail.com") == kept
         split_contact(store, kept)
         assert len(dana_ids(store)) == 2
         # split restores the exact interactions each had

@@ -18,25 +18,38 @@ def contact_rows(store, owner_key: str = "me", limit: int | None = None) -> list
     owner = store.owner_id(owner_key, create=False)
     if owner is None:
         return []
+    # interactions and tags of contacts merged into another count for the kept one
     sql = """
+        WITH folded AS (
+            SELECT contact_id, coalesce(merged_into, contact_id) AS kept
+            FROM contacts WHERE owner_id = ?
+        ),
+        touch AS (
+            SELECT f.kept, count(*) AS interactions,
+                   count(*) FILTER (WHERE i.direction = 'out') AS sent,
+                   count(*) FILTER (WHERE i.direction = 'in') AS received,
+                   max(i.ts) AS last_interaction
+            FROM interactions i JOIN folded f USING (contact_id)
+            GROUP BY f.kept
+        ),
+        tagged AS (
+            SELECT f.kept, string_agg(DISTINCT t.tag, ';' ORDER BY t.tag) AS tags
+            FROM tags t JOIN folded f USING (contact_id)
+            GROUP BY f.kept
+        )
         SELECT c.contact_id, c.display_name AS name, c.company, c.position, c.email,
                c.linkedin_url, c.connected_on,
-               count(i.interaction_id) AS interactions,
-               count(i.interaction_id) FILTER (WHERE i.direction = 'out') AS sent,
-               count(i.interaction_id) FILTER (WHERE i.direction = 'in') AS received,
-               max(i.ts) AS last_interaction,
-               (SELECT string_agg(t.tag, ';' ORDER BY t.tag) FROM tags t
-                 WHERE t.contact_id = c.contact_id) AS tags
+               coalesce(x.interactions, 0) AS interactions, coalesce(x.sent, 0) AS sent,
+               coalesce(x.received, 0) AS received, x.last_interaction, g.tags
         FROM contacts c
-        LEFT JOIN contacts m ON m.merged_into = c.contact_id
-        LEFT JOIN interactions i ON i.contact_id = c.contact_id OR i.contact_id = m.contact_id
+        LEFT JOIN touch x ON x.kept = c.contact_id
+        LEFT JOIN tagged g ON g.kept = c.contact_id
         WHERE c.owner_id = ? AND c.merged_into IS NULL
-        GROUP BY ALL
-        ORDER BY last_interaction DESC NULLS LAST, name
+        ORDER BY x.last_interaction DESC NULLS LAST, name
     """
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return store.frame(sql, [owner]).to_dicts()
+    return store.frame(sql, [owner, owner]).to_dicts()
 
 
 @contacts_app.callback()

@@ -28,44 +28,26 @@ def sample_paths(sample_dir: Path = SAMPLE_DIR) -> list[Path]:
 
 def demo(
     home: HomeOption = None,
-    n: Annotated[int, typer.Option("--n", min=1, help="How many people to list.")] = 10,
+    n: Annotated[int, typer.Option("--n", min=1, max=50, help="How many suggestions.")] = 6,
 ) -> None:
-    """Import the bundled sample network (two LinkedIn exports a year apart) into the home
-    and print who to get back in touch with, as of the newer export."""
-    from rich.table import Table
-
+    """Import the bundled sample network (two LinkedIn exports a year apart, articles and
+    job postings) into the home and print its daily plan, as of the sample's last day."""
     from pipelines.ingest.linkedin import import_linkedin
     from recommender.commands.imports import report
+    from recommender.commands.plan import render_plan
+    from recommender.demo_plan import build_demo_extras
     from recommender.importer import apply_batch
-    from recommender.overdue import overdue_ties
+    from recommender.plan import build_plan, latest_activity
     from recommender.store import open_store
 
     where = resolve_home(home)
-    as_of = None
     with open_store(where) as store:
         for path in sample_paths():
-            batch = import_linkedin(path)
-            as_of = batch.as_of
-            report(apply_batch(store, batch), as_json=False)
-        owner = store.owner_id()
-        ties = overdue_ties(store, as_of, owner, n=n)
-    console.print(f"\nDemo home: {where}")
-    if ties.height == 0:
-        console.print("No warm tie is overdue.")
-        return
-    table = Table(title=f"Warm ties most overdue against their own rhythm, as of {as_of:%d %b %Y}")
-    for column in ("contact", "company", "last in touch", "usual gap", "overdue", "sent/recv"):
-        table.add_column(column)
-    for row in ties.iter_rows(named=True):
-        table.add_row(
-            row["name"] or str(row["contact"]),
-            row["company"] or "",
-            f"{row['last_day']:%d %b %Y} ({row['days_since']} d ago)",
-            f"{row['rhythm_days']:.0f} d",
-            f"{row['overdue']:.1f}x",
-            f"{row['sent']}/{row['received']}",
-        )
-    console.print(table)
+            report(apply_batch(store, import_linkedin(path)), as_json=False)
+        build_demo_extras(store, SAMPLE_DIR)
+        plan = build_plan(store, latest_activity(store), n=n)
+    console.print(f"\nDemo home: {where}  (try: helpnext --home {where} show CONTACT)")
+    render_plan(plan)
 
 
 def register(app: typer.Typer) -> None:

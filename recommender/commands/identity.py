@@ -117,13 +117,14 @@ def merge_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Merge two contacts into one. Nothing is lost; `helpnext contacts split` undoes it."""
-    from recommender.duplicates import merge_contacts, resolve_contact
+    from recommender.duplicates import merge_contacts
+    from recommender.lookup import find_contact
     from recommender.store import open_store
 
     home = home or (ctx.obj or {}).get("home")
     with open_store(resolve_home(home)) as store:
-        kept = resolve_contact(store, keep)
-        absorbed = resolve_contact(store, absorb)
+        kept = find_contact(store, keep)
+        absorbed = find_contact(store, absorb)
         merge = merge_contacts(store, kept, absorbed, reason="user")
     if as_json:
         print_json(merge)
@@ -145,12 +146,13 @@ def split_cmd(
     """Undo merges: a merged contact becomes separate again (with exactly what it had);
     for a contact that absorbed others, every merge into it is undone. The pair is then
     never merged automatically again."""
-    from recommender.duplicates import resolve_contact, split_contact
+    from recommender.duplicates import split_contact
+    from recommender.lookup import find_contact
     from recommender.store import open_store
 
     home = home or (ctx.obj or {}).get("home")
     with open_store(resolve_home(home)) as store:
-        contact_id = resolve_contact(store, contact, include_merged=True)
+        contact_id = find_contact(store, contact, include_merged=True)
         undone = split_contact(store, contact_id)
     if as_json:
         print_json(undone)
@@ -172,12 +174,12 @@ def tag_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Tag a contact (e.g. `hiring`, `looking-for-work`); --remove takes tags off."""
-    from recommender.duplicates import resolve_contact
+    from recommender.lookup import find_contact
     from recommender.store import open_store
     from recommender.tags import add_tags, contact_tags, remove_tags
 
     with open_store(resolve_home(home)) as store:
-        contact_id = resolve_contact(store, contact)
+        contact_id = find_contact(store, contact)
         changed = (
             remove_tags(store, contact_id, tags) if remove else add_tags(store, contact_id, tags)
         )
@@ -200,12 +202,12 @@ def note_cmd(
 ) -> None:
     """Write down what a contact is interested in or needs (used to match articles,
     introductions and job postings to them)."""
-    from recommender.duplicates import resolve_contact
+    from recommender.lookup import find_contact
     from recommender.store import open_store
     from recommender.tags import add_note
 
     with open_store(resolve_home(home)) as store:
-        contact_id = resolve_contact(store, contact)
+        contact_id = find_contact(store, contact)
         note_id = add_note(store, contact_id, text, kind)
     if as_json:
         print_json({"note_id": note_id, "contact_id": contact_id, "kind": kind, "text": text})

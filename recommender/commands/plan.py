@@ -50,6 +50,11 @@ def today(
             }
         )
         return
+    render_plan(plan)
+
+
+def render_plan(plan) -> None:
+    """The plan as a Rich table (or its message when there is nothing to suggest)."""
     if plan.message:
         console.print(plan.message)
         return
