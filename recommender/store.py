@@ -93,6 +93,8 @@ class Store:
             raise
         self._in_tx = False
         self.con.execute("COMMIT")
+        if not self.read_only:
+            _restrict(self.path)  # DuckDB creates the WAL at the first write: keep it private
 
     # -- small helpers ------------------------------------------------------------------
     def scalar(self, sql: str, params: list | tuple | None = None):

@@ -18,6 +18,9 @@ import polars as pl
 
 from recommender.errors import InputError
 
+# the stdlib reader (used to locate errors) must accept fields as long as Polars does
+csv.field_size_limit(2**31 - 1)
+
 NULL_VALUES = ["", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "None"]
 # the header may sit below a preamble (LinkedIn's "Notes:" block): look this far down
 HEADER_SEARCH_LINES = 25
