@@ -1,0 +1,256 @@
+"""Saved models: a joblib artifact plus a JSON model card, verified before loading.
+
+joblib files run code when they are unpickled, so :func:`load_model` first checks that
+the artifact's sha256 matches the card's, and that the card itself is unchanged (the card
+carries a sha256 of its own content), and refuses with :class:`ModelIntegrityError`
+*before* anything is unpickled.
+
+Layout, in ``<home>/models/``::
+
+    engagement-20260101T120000Z.joblib   the estimator (mode 0600)
+    engagement-20260101T120000Z.json     its card (mode 0600)
+    registry.json                         history: every save, newest last
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import platform
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from recommender.errors import ModelIntegrityError, NotFoundError, StoreError
+from recommender.paths import ensure_home, models_dir
+
+CARD_VERSION = 1
+REGISTRY_FILE = "registry.json"
+ARTIFACT_SUFFIX = ".joblib"
+CARD_SUFFIX = ".json"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _card_digest(card: dict[str, Any]) -> str:
+    body = {k: v for k, v in card.items() if k != "card_sha256"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write atomically (temp file in the same folder, then rename), mode 0600."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def versions() -> dict[str, str]:
+    import joblib
+    import numpy
+    import polars
+    import sklearn
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "polars": polars.__version__,
+        "numpy": numpy.__version__,
+        "joblib": joblib.__version__,
+    }
+
+
+def save_model(
+    home: Path,
+    model: Any,
+    *,
+    name: str = "engagement",
+    training_data_sha256: str,
+    metrics: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Save ``model`` and its card in ``<home>/models``; return the card."""
+    import joblib
+
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise StoreError(f"model name {name!r}: use letters, digits, '-' and '_' only")
+    folder = models_dir(ensure_home(Path(home)))
+    folder.mkdir(mode=0o700, exist_ok=True)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    model_id = f"{name}-{now:%Y%m%dT%H%M%S%fZ}"
+    artifact = folder / f"{model_id}{ARTIFACT_SUFFIX}"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{artifact.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        joblib.dump(model, tmp)
+        os.chmod(tmp, 0o600)
+        digest = sha256_file(Path(tmp))
+        os.replace(tmp, artifact)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    card: dict[str, Any] = {
+        "card_version": CARD_VERSION,
+        "model_id": model_id,
+        "name": name,
+        "artifact": artifact.name,
+        "artifact_sha256": digest,
+        "created_at": now.isoformat(),
+        "estimator": f"{type(model).__module__}.{type(model).__qualname__}",
+        "params": _jsonable(model.get_params()) if hasattr(model, "get_params") else {},
+        "versions": versions(),
+        "training_data_sha256": training_data_sha256,
+        "metrics": metrics or {},
+        "details": details or {},
+    }
+    card["card_sha256"] = _card_digest(card)
+    _write_private(folder / f"{model_id}{CARD_SUFFIX}", _dumps(card))
+    history = _read_registry(folder)
+    history.append(
+        {"model_id": model_id, "name": name, "saved_at": now.isoformat(), "artifact_sha256": digest}
+    )
+    _write_private(folder / REGISTRY_FILE, _dumps({"models": history}))
+    return card
+
+
+def _dumps(payload: Any) -> bytes:
+    return (json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n").encode()
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _read_registry(folder: Path) -> list[dict[str, Any]]:
+    path = folder / REGISTRY_FILE
+    if not path.exists():
+        return []
+    try:
+        return list(json.loads(path.read_text())["models"])
+    except (ValueError, KeyError, TypeError):
+        raise StoreError(
+            f"{path}: model registry is damaged; remove it to start a new one"
+        ) from None
+
+
+def list_models(home: Path) -> list[dict[str, Any]]:
+    """Cards of every saved model, oldest first (cards that cannot be read are skipped)."""
+    folder = models_dir(Path(home))
+    if not folder.is_dir():
+        return []
+    cards = []
+    for path in sorted(folder.glob(f"*{CARD_SUFFIX}")):
+        if path.name == REGISTRY_FILE:
+            continue
+        try:
+            cards.append(json.loads(path.read_text()))
+        except ValueError:
+            continue
+    return sorted(cards, key=lambda c: str(c.get("created_at", "")))
+
+
+def history(home: Path) -> list[dict[str, Any]]:
+    folder = models_dir(Path(home))
+    return _read_registry(folder) if folder.is_dir() else []
+
+
+def _card_path(home: Path, model_id: str | None, name: str) -> Path:
+    folder = models_dir(Path(home))
+    if model_id is not None:
+        path = folder / f"{model_id}{CARD_SUFFIX}"
+        if not path.exists():
+            raise NotFoundError(f"no model {model_id!r} in {folder}")
+        return path
+    cards = [c for c in list_models(home) if c.get("name") == name]
+    if not cards:
+        raise NotFoundError(f"no trained {name} model in {folder}; run 'helpnext train' first")
+    return folder / f"{cards[-1]['model_id']}{CARD_SUFFIX}"
+
+
+def verify_model(
+    home: Path, model_id: str | None = None, name: str = "engagement"
+) -> dict[str, Any]:
+    """The card of a model whose card and artifact are intact; raises otherwise.
+
+    Reads bytes only: nothing is unpickled here.
+    """
+    card_path = _card_path(home, model_id, name)
+    try:
+        card = json.loads(card_path.read_text())
+    except (OSError, ValueError) as err:
+        raise ModelIntegrityError(
+            f"{card_path}: model card unreadable ({err}); refusing to load"
+        ) from None
+    if not isinstance(card, dict) or card.get("card_sha256") != _card_digest(card):
+        raise ModelIntegrityError(
+            f"{card_path}: the model card was edited (its checksum does not match); refusing to "
+            "load the model. Retrain with 'helpnext train'."
+        )
+    artifact = card_path.parent / str(card.get("artifact", ""))
+    if Path(card.get("artifact", "")).name != card.get("artifact") or not artifact.is_file():
+        raise ModelIntegrityError(f"{card_path}: its model file {artifact.name!r} is missing")
+    actual = sha256_file(artifact)
+    if actual != card.get("artifact_sha256"):
+        raise ModelIntegrityError(
+            f"{artifact}: sha256 {actual[:12]}... does not match its card "
+            f"({str(card.get('artifact_sha256'))[:12]}...); the file was changed after training, "
+            "so it is not loaded (joblib files can run code). Retrain with 'helpnext train'."
+        )
+    return card
+
+
+def load_model(
+    home: Path, model_id: str | None = None, name: str = "engagement"
+) -> tuple[Any, dict]:
+    """(estimator, card) of a verified model: the newest of ``name`` unless ``model_id``."""
+    import joblib
+
+    card = verify_model(home, model_id, name)
+    artifact = models_dir(Path(home)) / card["artifact"]
+    # read once, check these very bytes, then unpickle them: no window to swap the file
+    data = artifact.read_bytes()
+    if hashlib.sha256(data).hexdigest() != card["artifact_sha256"]:
+        raise ModelIntegrityError(f"{artifact}: changed while loading; refusing to load it")
+    return joblib.load(io.BytesIO(data)), card
+
+
+def score_contacts(store, owner_id: int, as_of: datetime):
+    """``(frame[contact, engagement], model_id)`` from the newest verified engagement model
+    for one owner of ``store`` at ``as_of``; None when no model was trained yet.
+
+    A model that fails verification raises :class:`ModelIntegrityError`.
+    """
+    import polars as pl
+
+    from pipelines.features import build_features
+    from recommender.events import load_events
+
+    home = Path(store.path).parent
+    if not any(c.get("name") == "engagement" for c in list_models(home)):
+        return None
+    model, card = load_model(home)
+    events = load_events(store, [owner_id], before=as_of)
+    frame = build_features(events, as_of).collect()
+    if frame.height == 0:
+        return pl.DataFrame(schema={"contact": pl.Int64, "engagement": pl.Float64}), card[
+            "model_id"
+        ]
+    scores = model.rank_scores(frame)
+    out = frame.select("contact").with_columns(pl.Series("engagement", scores, dtype=pl.Float64))
+    return out, card["model_id"]

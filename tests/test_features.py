@@ -1,0 +1,138 @@
+"""Point-in-time features: known answers on a hand-made history, and the proof that
+nothing at or after the cutoff leaks into a feature or a score."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from pipelines.columns import conform_events
+from pipelines.evaluate import events_from_edges
+from pipelines.features import FEATURE_COLUMNS, NEVER_DAYS, build_features
+from pipelines.labels import build_labels
+from pipelines.score import score_events
+
+T = datetime(2024, 3, 1)
+
+
+def day(d: float) -> datetime:
+    """``d`` days before T."""
+    return T - timedelta(days=d)
+
+
+def events(rows) -> pl.DataFrame:
+    cols = ["owner", "contact", "ts", "direction", "channel", "is_give", "thread", "n_participants"]
+    return conform_events(pl.DataFrame(rows, schema=cols, orient="row")).collect()
+
+
+@pytest.fixture
+def history() -> pl.DataFrame:
+    return events(
+        [
+            # owner 1 and contact 10: a regular e-mail exchange, last outgoing 2 days ago
+            (1, 10, day(30), "in", "email", False, None, 2),
+            (1, 10, day(29), "out", "email", False, None, 2),  # reply after 1 day
+            (1, 10, day(16), "in", "email", False, None, 2),
+            (1, 10, day(2), "out", "email", False, None, 2),  # reply after 14 days
+            (1, 10, day(1), "in", "email", False, None, 2),  # unanswered
+            # owner 1 and contact 20: they endorsed me twice, I gave once; one group meeting
+            (1, 20, day(100), "in", "endorsement", True, None, 2),
+            (1, 20, day(90), "in", "endorsement", True, None, 2),
+            (1, 20, day(80), "out", "recommendation", True, None, 2),
+            (1, 20, day(60), "out", "meeting", False, "m1", 5),
+            # after T: must never count
+            (1, 20, T, "out", "email", False, None, 2),
+            (1, 30, T + timedelta(days=1), "out", "email", False, None, 2),
+        ]
+    )
+
+
+def _row(frame: pl.DataFrame, owner: int, contact: int) -> dict:
+    return frame.filter((pl.col("owner") == owner) & (pl.col("contact") == contact)).row(
+        0, named=True
+    )
+
+
+def test_feature_columns_are_named_in_one_place(history):
+    f = build_features(history, T).collect()
+    assert f.columns[:2] == ["owner", "contact"]
+    assert [c for c in f.columns if c in FEATURE_COLUMNS] == FEATURE_COLUMNS
+    assert len(set(FEATURE_COLUMNS)) == len(FEATURE_COLUMNS)
+    assert f.select(pl.col(FEATURE_COLUMNS).null_count().sum()).sum_horizontal().item() == 0
+
+
+def test_candidates_are_pairs_with_an_event_before_t(history):
+    f = build_features(history, T).collect()
+    assert sorted(f.select("owner", "contact").rows()) == [(1, 10), (1, 20)]  # not 30: after T
+
+
+def test_known_answers_recency_counts_decay(history):
+    f = build_features(history, T).collect()
+    a = _row(f, 1, 10)
+    assert a["age_last_any"] == pytest.approx(1.0)
+    assert a["age_last_out"] == pytest.approx(2.0)
+    assert a["age_last_in"] == pytest.approx(1.0)
+    assert a["age_last_msg"] == pytest.approx(1.0)
+    assert a["age_last_meet"] == NEVER_DAYS
+    assert (a["n_out"], a["n_in"], a["n_all"]) == (2, 3, 5)
+    assert (a["n_out_7d"], a["n_in_7d"], a["n_out_28d"], a["n_in_28d"]) == (1, 1, 1, 2)
+    assert a["dec_out_7"] == pytest.approx(0.5 ** (29 / 7) + 0.5 ** (2 / 7))
+    assert a["dec_in_28"] == pytest.approx(0.5 ** (30 / 28) + 0.5 ** (16 / 28) + 0.5 ** (1 / 28))
+    # Interactions Rank: w * outgoing + incoming
+    assert a["ir_28_w2"] == pytest.approx(2 * a["dec_out_28"] + a["dec_in_28"])
+    assert a["ir_56_w1"] == pytest.approx(a["dec_out_56"] + a["dec_in_56"])
+
+
+def test_known_answers_reciprocity_rhythm_ledger_groups(history):
+    f = build_features(history, T).collect()
+    a = _row(f, 1, 10)
+    assert a["recip_share_out"] == pytest.approx(2 / 5)
+    assert a["reply_latency_days"] == pytest.approx((1 + 14) / 2)  # mean of the two replies
+    assert a["reply_rate"] == pytest.approx(2 / 3)
+    assert a["unanswered_in"] == 1
+    assert a["tie_age"] == pytest.approx(30.0)
+    assert a["gap_mean_days"] == pytest.approx((30 - 1) / 4)
+    assert a["overdue"] == pytest.approx(1 / ((30 - 1) / 4 + 0.01))
+    b = _row(f, 1, 20)
+    assert (b["give_in"], b["give_out"], b["give_balance"]) == (2, 1, 1)
+    assert (b["n_group"], b["n_threads"]) == (1, 1)
+    assert b["age_last_meet"] == pytest.approx(60.0)
+    assert b["unanswered_in"] == 0  # both endorsements were followed by an outgoing event
+    # owner-level normalisers and within-owner percentile ranks
+    assert a["owner_n_contacts"] == b["owner_n_contacts"] == 2
+    assert a["pct_recency"] == 1.0 and b["pct_recency"] == 0.5
+    assert a["share_dec_out_28"] + b["share_dec_out_28"] == pytest.approx(1.0)
+
+
+def test_labels_use_only_the_window(history):
+    lab = build_labels(history, T, timedelta(days=7)).collect()
+    assert sorted(lab.select("owner", "contact").rows()) == [(1, 20), (1, 30)]
+    assert build_labels(history, T, timedelta(hours=1)).collect().rows() == [(1, 20, 1)]
+
+
+def _random_log(seed: int, n_nodes: int = 25, n_events: int = 4000, days: int = 90) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, n_nodes, n_events)
+    # each node writes mostly to a few favourite contacts
+    dst = (src + rng.geometric(0.35, n_events)) % n_nodes
+    ts = np.sort(rng.integers(0, days * 86_400, n_events))
+    edges = pl.DataFrame({"src": src, "dst": dst, "weight": 1.0, "ts": ts})
+    return events_from_edges(edges)
+
+
+def test_deleting_events_after_t_changes_no_feature_and_no_score():
+    full = _random_log(0)
+    cutoff = datetime(1970, 1, 1) + timedelta(days=70)
+    cut = full.filter(pl.col("ts") < cutoff)
+    assert cut.height < full.height
+    assert_frame_equal(
+        build_features(full, cutoff).collect(), build_features(cut, cutoff).collect()
+    )
+    scores_full, info = score_events(full, cutoff)
+    scores_cut, _ = score_events(cut, cutoff)
+    assert "fallback" not in info["validation"]  # the learned model really ran
+    assert_frame_equal(scores_full, scores_cut)
