@@ -2,7 +2,7 @@
 
 The canonical *event frame* every feature/label/score pipeline reads (from the store via
 ``recommender.events.load_events`` or from an edge list via
-``pipelines.ingest.edges.edges_to_events``): one row per (owner, contact, event).
+``pipelines.evaluate.events_from_edges``): one row per (owner, contact, event).
 """
 
 from __future__ import annotations

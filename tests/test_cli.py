@@ -100,7 +100,6 @@ def test_the_network_guard_is_armed():
     import socket
 
     import pytest
-
     from conftest import NetworkUsed
 
     with pytest.raises(NetworkUsed):

@@ -1,6 +1,6 @@
 import pytest
-
 from conftest import TEST_DATA
+
 from pipelines.ingest.generic_csv import import_csv
 from recommender.errors import InputError, UsageError
 from recommender.importer import apply_batch

@@ -18,7 +18,7 @@ def test_empty_file():
 
 def test_not_utf8_names_the_line():
     with pytest.raises(InputError) as err:
-        decode("a,b\nok,1\n".encode() + "café,2\n".encode("latin-1"), "x.csv")
+        decode(b"a,b\nok,1\n" + "café,2\n".encode("latin-1"), "x.csv")
     assert str(err.value).startswith("x.csv, line 3: not UTF-8 text (byte 0xe9)")
 
 

@@ -1,7 +1,9 @@
 """Edge lists (SNAP / KONECT style): ``SRC DST TS`` or ``SRC DST WEIGHT TS`` per line.
 
 ``%`` or ``#`` comment lines, space- or tab-separated, CRLF or LF, optionally gzip'd.
-A multi-owner log: every sender is an owner. TS is seconds (any origin).
+A multi-owner log: every sender is an owner, and so is every recipient (whether someone
+counts as an owner at a moment T must not depend on whether they send after T). TS is
+seconds (any origin).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.columns import conform_events
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.text import decode, sha256_file
 from recommender.errors import InputError
@@ -158,31 +159,6 @@ def read_edges(path: Path | str) -> pl.DataFrame:
     )
 
 
-def edges_to_events(edges: pl.DataFrame) -> pl.DataFrame:
-    """The canonical per-owner event frame of an edge list (see ``pipelines.columns``).
-
-    Every event ``s -> d`` is an outgoing message for owner ``s`` and, when ``d`` ever
-    sends (so is an owner too), an incoming one for ``d``. Self-loops are dropped.
-    """
-    e = edges.filter(pl.col("src") != pl.col("dst"))
-    owners = e.select(pl.col("src").unique())
-    out = e.select(
-        pl.col("src").alias("owner"),
-        pl.col("dst").alias("contact"),
-        pl.col("ts"),
-        pl.lit("out").alias("direction"),
-    )
-    inc = e.join(owners, left_on="dst", right_on="src", how="semi").select(
-        pl.col("dst").alias("owner"),
-        pl.col("src").alias("contact"),
-        pl.col("ts"),
-        pl.lit("in").alias("direction"),
-    )
-    return conform_events(
-        pl.concat([out, inc]).with_columns(pl.from_epoch("ts", time_unit="s").alias("ts"))
-    ).collect()
-
-
 def import_edges(path: Path | str) -> ImportBatch:
     path = Path(path)
     edges = read_edges(path)
@@ -192,7 +168,6 @@ def import_edges(path: Path | str) -> ImportBatch:
     )
     skipped = n_read - e.height
     uid = pl.format("edges:{}:{}:{}:{}", "src", "dst", "ts", "_n")
-    senders = e.select(pl.col("src").unique())
     ts = pl.from_epoch("ts", time_unit="s")
     out = e.select(
         pl.col("src").cast(pl.String).alias("owner_key"),
@@ -201,7 +176,7 @@ def import_edges(path: Path | str) -> ImportBatch:
         ts.alias("ts"),
         pl.lit("out").alias("direction"),
     )
-    inc = e.join(senders, left_on="dst", right_on="src", how="semi").select(
+    inc = e.select(
         pl.col("dst").cast(pl.String).alias("owner_key"),
         pl.col("src").cast(pl.String).alias("ref"),
         uid.alias("uid_key"),
@@ -234,5 +209,8 @@ def import_edges(path: Path | str) -> ImportBatch:
         as_of=None,
         rows_read=n_read,
         rows_skipped=skipped,
-        details={"self_loops_dropped": skipped, "owners": senders.height},
+        details={
+            "self_loops_dropped": skipped,
+            "owners": pl.concat([e["src"], e["dst"]]).n_unique(),
+        },
     )
