@@ -444,24 +444,17 @@ def _insert_interactions(
     )
     con.register("_rows", rows.to_arrow())
     start = store.next_id("interactions", "interaction_id")
-    con.execute(
-        """CREATE TEMP TABLE _new AS
-           SELECT * FROM (
-               SELECT md5(uid_key) AS uid, * EXCLUDE (uid_key),
-                      row_number() OVER (PARTITION BY md5(uid_key)) AS _dup
-               FROM _rows) r
-           WHERE _dup = 1 AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.uid = r.uid)"""
-    )
-    added = int(store.scalar("SELECT count(*) FROM _new"))
-    con.execute(
+    # one statement, no staging copy: dedupe within the batch, skip what the store has
+    added = con.execute(
         """INSERT INTO interactions (interaction_id, uid, owner_id, contact_id, ts, channel,
                direction, is_give, thread, n_participants, subject, body, detail, import_id)
            SELECT ? + row_number() OVER (ORDER BY ts, uid) - 1, uid, owner_id, contact_id, ts,
                channel, direction, is_give, thread, n_participants, subject, body, detail,
                import_id
-           FROM _new""",
+           FROM (SELECT md5(uid_key) AS uid, * EXCLUDE (uid_key) FROM _rows
+                 QUALIFY row_number() OVER (PARTITION BY md5(uid_key)) = 1) r
+           WHERE NOT EXISTS (SELECT 1 FROM interactions i WHERE i.uid = r.uid)""",
         [start],
-    )
-    con.execute("DROP TABLE _new")
+    ).fetchall()[0][0]
     con.unregister("_rows")
     return added, rows.height - added
