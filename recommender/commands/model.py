@@ -221,6 +221,14 @@ def score(
         int | None, typer.Option("--top", min=1, help="Keep the best N contacts per owner.")
     ] = None,
     horizon: HorizonOption = 7,
+    actions: Annotated[
+        bool,
+        typer.Option(
+            "--actions",
+            help="Add each contact's best give-first act and its reason (action, reason "
+            "columns). Needs the store: actions read tags, notes, items and message texts.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Score every owner's contacts (owner,contact,score,rank), learning from events before --as-of."""
@@ -230,6 +238,11 @@ def score(
 
     if out.suffix.lower() not in OUTPUT_FORMATS:
         raise UsageError(f"--out {out.name!r}: use a file name ending in .csv or .parquet")
+    if actions and interactions is not None:
+        raise UsageError(
+            "--actions needs the store (acts read tags, notes, items and message texts): "
+            "import the log first (`helpnext import edges FILE`), then score without --interactions"
+        )
     when = parse_as_of(as_of) or _utcnow()
     if interactions is not None:
         events = _log_events(interactions, fmt)
@@ -244,6 +257,8 @@ def score(
         if interactions is not None:
             raise InputError(interactions, f"{err} (--as-of {when.isoformat()})") from None
         raise UsageError(f"{err} (--as-of {when.isoformat()})") from None
+    if actions:
+        scores = _with_actions(resolve_home(home), scores, when)
     write_scores(scores, out)
     summary = {
         "out": str(out),
@@ -261,6 +276,26 @@ def score(
     )
     if summary["note"]:
         console.print(f"Note: {summary['note']}.")
+
+
+def _with_actions(home: Path, scores, when):
+    """``scores`` plus each contact's best act and its reason (null when none fits)."""
+    import polars as pl
+
+    from recommender.plan import top_actions
+    from recommender.store import open_store
+
+    parts = []
+    with open_store(home, read_only=True) as store:
+        for (owner,), group in scores.group_by(["owner"], maintain_order=True):
+            parts.append(top_actions(store, int(owner), group["contact"].to_list(), when))
+    schema = {"owner": pl.Int64, "contact": pl.Int64, "action": pl.String, "reason": pl.String}
+    acts = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    return scores.join(
+        acts.cast({"owner": scores.schema["owner"], "contact": scores.schema["contact"]}),
+        on=["owner", "contact"],
+        how="left",
+    )
 
 
 def register(app: typer.Typer) -> None:
