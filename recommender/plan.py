@@ -6,8 +6,13 @@ to return, a new role), scores each as ``0.5 * who + 0.5 * fit`` (who = engageme
 percentile, or the tie's strength for a check-in), keeps the best act per person, and picks
 a deliberate mix: at most ``ceil(n / 3)`` of one kind of act while others are available, a
 dormant tie when one is due, nobody suggested within the cool-down (14 days), nobody
-snoozed or set to 'never'. Every pick is deterministic (shown with probability 1.0) and is
-stored in ``suggestions``; ids are stable for the same plan on the same day.
+snoozed or set to 'never'. Every pick is stored in ``suggestions`` with the features it was
+scored with and the probability it was shown with; ids are stable for the same plan on the
+same day.
+
+Learning (``recommender.preference``): with a promoted preference model the score becomes
+``0.2 * score + 0.8 * p(done)`` and one slot in five explores (``recommender.exploration``,
+seeded by owner and day); the other picks are deterministic (propensity 1.0).
 """
 
 from __future__ import annotations
@@ -83,17 +88,19 @@ def all_candidates(ctx: PlanContext, actions: tuple[str, ...] = ACTIONS) -> pl.D
 
 def held_back(ctx: PlanContext, cool_down_days: int = COOL_DOWN_DAYS) -> set[int]:
     """Contacts not to suggest at as_of: suggested within the cool-down, snoozed until
-    after as_of, or set to 'never'."""
+    after as_of, or set to 'never' (``helpnext never``; ``unnever`` lifts it)."""
+    from recommender.feedback import never_contacts
+
+    never = never_contacts(ctx.store, ctx.owner)
     past = ctx.past_suggestions()
     if past.height == 0:
-        return set()
+        return never
     since = start_of_day(ctx.as_of) - timedelta(days=cool_down_days)
     held = past.filter(
         (pl.col("as_of") >= since)
         | (pl.col("snoozed_until").is_not_null() & (pl.col("snoozed_until") > ctx.as_of))
-        | (pl.col("status") == "never")
     )
-    return set(held["contact"].to_list())
+    return set(held["contact"].to_list()) | never
 
 
 def choose(candidates: pl.DataFrame, n: int, held: set[int] = frozenset()) -> pl.DataFrame:
@@ -180,6 +187,7 @@ class Plan:
                     "score": r["score"],
                     "reason": r["reason"],
                     "status": r["status"],
+                    "propensity": r.get("propensity", 1.0),
                 }
             )
         return out
@@ -215,8 +223,8 @@ def save_suggestions(store: Store, ctx: PlanContext, chosen: pl.DataFrame) -> li
             con.execute(
                 """INSERT INTO suggestions (suggestion_id, as_of, owner_id, contact_id, action,
                        item_id, partner_contact_id, score, reason, model_version, propensity,
-                       created_at, status)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1.0, ?, 'open')""",
+                       created_at, status, features)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)""",
                 [
                     new_id,
                     ctx.as_of,
@@ -228,7 +236,9 @@ def save_suggestions(store: Store, ctx: PlanContext, chosen: pl.DataFrame) -> li
                     r["score"],
                     r["reason"],
                     ctx.model_version,
+                    r.get("propensity", 1.0),
                     now,
+                    r.get("features"),
                 ],
             )
             ids.append(new_id)
@@ -282,8 +292,15 @@ def build_plan(
     ctx = build_context(store, owner, as_of)
     version = f"{ctx.model_version}+{PLAN_VERSION}"
     ctx.model_version = version
-    candidates = all_candidates(ctx)
-    chosen = choose(candidates, n, held_back(ctx))
+    from recommender.exploration import plan_with_exploration
+    from recommender.preference import rescore
+
+    candidates, preference = rescore(ctx, all_candidates(ctx))
+    if preference is not None:
+        version = ctx.model_version = f"{version}+preference:{preference}"
+    chosen = plan_with_exploration(
+        ctx, candidates, n, held_back(ctx), choose, explore=preference is not None
+    )
     if chosen.height == 0:
         message = (
             "Nobody to suggest right now: no exchanges before this date, or everyone is in "

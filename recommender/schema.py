@@ -195,6 +195,53 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX suggestions_owner_contact ON suggestions (owner_id, contact_id);
         """,
     ),
+    (
+        4,
+        """
+        -- what each shown suggestion was scored with (JSON: the feature values), so the
+        -- preference model learns from exactly what was shown
+        ALTER TABLE suggestions ADD COLUMN features TEXT;
+        -- every answer the owner gave to a suggestion (``helpnext done|skip|snooze|never``;
+        -- named so as not to clash with a user-made ``feedback`` table);
+        -- suggestions with no answer by the next day count as ignored at training time
+        CREATE TABLE suggestion_feedback (
+            feedback_id    BIGINT PRIMARY KEY,
+            suggestion_id  BIGINT NOT NULL,
+            owner_id       BIGINT NOT NULL,
+            contact_id     BIGINT NOT NULL,
+            outcome        TEXT NOT NULL,       -- done | skipped | snoozed | never
+            answered_at    TIMESTAMP NOT NULL,  -- when the owner answered (--as-of, else now)
+            note           TEXT,
+            snooze_days    INTEGER,
+            interaction_id BIGINT,              -- the give 'done' recorded
+            created_at     TIMESTAMP NOT NULL
+        );
+        CREATE INDEX suggestion_feedback_suggestion ON suggestion_feedback (suggestion_id);
+        -- people the owner asked never to be suggested again (``helpnext unnever`` removes)
+        CREATE TABLE never_contacts (
+            owner_id      BIGINT NOT NULL,
+            contact_id    BIGINT NOT NULL,
+            since         TIMESTAMP NOT NULL,
+            suggestion_id BIGINT,
+            PRIMARY KEY (owner_id, contact_id)
+        );
+        -- every preference model trained: its comparison with the model in use, and whether
+        -- it was promoted (artifact and card in <home>/models, see model_registry)
+        CREATE TABLE preference_models (
+            model_id       TEXT PRIMARY KEY,
+            owner_id       BIGINT NOT NULL,
+            trained_at     TIMESTAMP NOT NULL,  -- wall clock
+            as_of          TIMESTAMP NOT NULL,  -- feedback before this moment was used
+            trained_until  TIMESTAMP,           -- the newest suggestion in its training split
+            n_train        BIGINT NOT NULL,
+            n_test         BIGINT NOT NULL,
+            metrics        TEXT NOT NULL,       -- JSON: candidate and current on the test split
+            compared_with  TEXT,                -- model id in use then ('prior': none)
+            promoted       BOOLEAN NOT NULL,
+            artifact_sha256 TEXT
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -80,7 +80,10 @@ def render_plan(plan) -> None:
             str(s["id"]), escape(who), escape(act), escape(s["reason"]), f"{s['score']:.2f}"
         )
     console.print(table)
-    console.print("Mark what you did: `helpnext log CONTACT --note ... --action ACT`.")
+    console.print(
+        "Answer by #: `helpnext done ID` (or skip / snooze ID --days N / never ID); "
+        "it learns what you follow through on."
+    )
 
 
 def _fmt_day(ts) -> str:
