@@ -38,3 +38,23 @@ def test_actions_need_the_store(cli, tmp_path):
     assert result.exit_code == 2
     assert "--actions needs the store" in result.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_train_also_trains_the_preference_model_and_says_so(cli, helpnext_home):
+    import json
+
+    with open_store(helpnext_home) as store:
+        build_home(store)
+    plan = json.loads(cli("today", "--as-of", AS_OF.isoformat(), "--json").stdout)
+    first = plan["suggestions"][0]["id"]
+    assert cli("done", first).exit_code == 0
+    result = cli("train", "--as-of", "2024-06-03", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["model_id"]
+    preference = summary["preference"]
+    # one answer is far too little to learn from: nothing is promoted, and it says why
+    assert preference["promoted"] is False and preference["message"]
+    human = cli("train", "--as-of", "2024-06-03")
+    assert human.exit_code == 0
+    assert "preference" in human.stdout.splitlines()[-1]

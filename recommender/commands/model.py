@@ -90,7 +90,9 @@ def train(
     horizon: HorizonOption = 7,
     as_json: JsonOption = False,
 ) -> None:
-    """Train the engagement model on your history (earlier cutoffs only) and save it."""
+    """Train the engagement model on your history (earlier cutoffs only) and save it; then
+    train a preference model on your feedback and promote it only if it beats the current
+    one on your most recent answers."""
     from datetime import timedelta
 
     from pipelines.train import train_engagement
@@ -120,9 +122,15 @@ def train(
             "training_groups": result.n_groups,
         },
     )
+    from recommender.preference import train_preference
+    from recommender.store import open_store
+
+    with open_store(home_dir) as store:
+        preference = train_preference(store, when)
     summary = {
         "model_id": card["model_id"],
         "artifact_sha256": card["artifact_sha256"],
+        "preference": preference.as_dict(),
         "training_cutoffs": len(result.cutoffs),
         "training_rows": result.n_rows,
         "blend": result.validation.get("chosen_weights"),
@@ -144,6 +152,7 @@ def train(
             f"Blend chosen on held-out cutoffs: trees {w[0]:.2f}, pairwise linear {w[1]:.2f}, "
             f"{summary['baseline']} {w[2]:.2f}."
         )
+    console.print(preference.summary())
 
 
 def evaluate(
