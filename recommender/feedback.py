@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from recommender.asof import parse_as_of
 from recommender.errors import HelpnextError, NotFoundError, UsageError
 from recommender.store import Store, utcnow
 
@@ -235,23 +236,6 @@ def describe(answer: Answer) -> str:
     return f"Suggestion #{answer.suggestion_id} {SAID[answer.outcome]}{extra}."
 
 
-def _parse_when(value: str) -> datetime:
-    from datetime import UTC
-
-    text = value.strip()
-    try:
-        if text.lstrip("-").replace(".", "", 1).isdigit():
-            return datetime.fromtimestamp(float(text), UTC).replace(tzinfo=None)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError):
-        raise UsageError(
-            f"--as-of {value!r} is not a date: use YYYY-MM-DD, an ISO datetime or unix seconds"
-        ) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
-
-
 def fast_cli(argv: list[str]) -> int | None:
     """Answer ``[--home DIR] done|skip|snooze|never ID [--note T] [--as-of D] [--days N]
     [--json]`` without loading Typer, Rich or Pydantic (a third of a second of start-up).
@@ -289,7 +273,7 @@ def fast_cli(argv: list[str]) -> int | None:
 
     try:
         when = options.get("--as-of") or options.get("--date")
-        at = _parse_when(str(when)) if when else None
+        at = parse_as_of(str(when)) if when else None
         days = int(options["--days"]) if "--days" in options else None
         if days is not None and not 1 <= days <= MAX_SNOOZE_DAYS:
             return None

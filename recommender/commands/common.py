@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from recommender.errors import UsageError
+from recommender.asof import parse_as_of  # noqa: F401 - re-exported for the commands
 from recommender.paths import user_home
 
 console = Console(highlight=False, soft_wrap=False)
@@ -49,24 +48,6 @@ def set_root_home(home: Path | None) -> None:
 def resolve_home(home: Path | None) -> Path:
     """The home a command works in: its own ``--home``, else the root one, else default."""
     return user_home(home or _ROOT_HOME["home"])
-
-
-def parse_as_of(value: str | None) -> datetime | None:
-    """``--as-of`` as a naive UTC datetime (None when not given)."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        if text.lstrip("-").replace(".", "", 1).isdigit():
-            return datetime.fromtimestamp(float(text), UTC).replace(tzinfo=None)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError):
-        raise UsageError(
-            f"--as-of {value!r} is not a date: use YYYY-MM-DD, an ISO datetime or unix seconds"
-        ) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
 
 
 def print_json(payload: Any) -> None:
