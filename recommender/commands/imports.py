@@ -11,7 +11,8 @@ import typer
 from recommender.commands.common import HomeOption, JsonOption, console, print_json, resolve_home
 
 import_app = typer.Typer(
-    help="Import your history: LinkedIn export, CSV files, edge lists. Re-importing the "
+    help="Import your history (LinkedIn export, mailbox, calendar, address book, CSV, "
+    "edge lists) and things to give (articles, jobs). Re-importing the "
     "same file changes nothing.",
     no_args_is_help=True,
 )
