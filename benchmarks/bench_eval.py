@@ -1,6 +1,7 @@
 """Print the evaluation tables (DESIGN.md protocol) for the real SNAP e-mail logs.
 
 .venv/bin/python benchmarks/bench_eval.py [FILE ...]
+.venv/bin/python benchmarks/bench_eval.py --synthetic
 """
 
 from __future__ import annotations
@@ -65,10 +66,38 @@ def steady_log(seed: int = 0, people: int = 200, days: int = 300):
     ).sort("ts")
 
 
+def checkin_log(seed: int = 0, people: int = 200, days: int = 400):
+    """Dormant ties revived on a rhythm: each person keeps in touch with a few ties by a
+    short exchange every 60 to 120 days (a quarterly check-in, jittered, the owner writing
+    first), on top of a steady background of frequent but short-lived chatter. Between
+    check-ins those ties sit in the dormant slice; knowing the rhythm is what ranks them."""
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    src, dst, ts = [], [], []
+    for a in range(people):
+        for b in (a + rng.geometric(0.1, rng.integers(3, 9))) % people:
+            period = rng.uniform(60, 120)
+            t = rng.uniform(0, period)
+            while t < days:
+                n = rng.integers(1, 4)
+                when = (t + np.sort(rng.uniform(0, 2, n))) * 86_400
+                src += [a] + [b if i % 2 else a for i in range(1, n)]
+                dst += [b] + [a if i % 2 else b for i in range(1, n)]
+                ts += list(when.astype(np.int64))
+                t += period * rng.uniform(0.85, 1.15)
+    steady = bursty_log(seed + 1, people, days)
+    checkins = pl.DataFrame({"src": src, "dst": dst, "weight": 1.0, "ts": ts})
+    frame = pl.concat([checkins.cast(steady.schema), steady])
+    return frame.filter(pl.col("ts") < days * 86_400).sort("ts")
+
+
 def run_synthetic() -> None:
     for name, make in (
         ("synthetic bursty chat", bursty_log),
         ("synthetic steady e-mail", steady_log),
+        ("synthetic quarterly check-ins", checkin_log),
     ):
         start = time.perf_counter()
         edges = make()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
 from pipelines.columns import (
@@ -122,102 +123,167 @@ def _age_days(expr: pl.Expr, as_of: datetime) -> pl.Expr:
     return (pl.lit(as_of, dtype=pl.Datetime("us")) - expr).dt.total_microseconds() / DAY_US
 
 
-def _reply_stats(events: pl.LazyFrame, as_of: datetime) -> pl.LazyFrame:
-    """Per pair: mean days from an incoming message to the owner's next outgoing one,
-    the share of incoming messages answered, and incoming messages not answered since.
-
-    One sort by (owner, contact, ts); the "next out" time is a global backward fill whose
-    pair is carried along and checked, so no per-group window is needed.
-    """
-    is_out = pl.col(DIRECTION) == OUT
-    same_pair = (pl.col("_next_owner") == pl.col(OWNER)) & (
-        pl.col("_next_contact") == pl.col(CONTACT)
-    )
-    s = (
-        events.select(OWNER, CONTACT, TS, is_out.alias("_out"))
-        # at equal ts an "out" row sorts first: a reply at the same second is still a reply
-        .sort([OWNER, CONTACT, TS, "_out"], descending=[False, False, False, True])
-        .with_columns(
-            pl.when("_out").then(pl.col(TS)).backward_fill().alias("_next_out"),
-            pl.when("_out").then(pl.col(OWNER)).backward_fill().alias("_next_owner"),
-            pl.when("_out").then(pl.col(CONTACT)).backward_fill().alias("_next_contact"),
-        )
-        .filter(~pl.col("_out"))
-        .with_columns(
-            pl.when(same_pair)
-            .then((pl.col("_next_out") - pl.col(TS)).dt.total_microseconds() / DAY_US)
-            .alias("_latency")
-        )
-    )
-    return s.group_by(OWNER, CONTACT).agg(
-        pl.col("_latency").mean().alias("reply_latency_days"),
-        pl.col("_latency").is_not_null().mean().alias("reply_rate"),
-        pl.col("_latency").is_null().sum().cast(pl.Float64).alias("unanswered_in"),
-    )
+def _pair_key(events: pl.DataFrame) -> pl.Expr:
+    """One Int64 per (owner, contact) that sorts like the pair: ``owner << 32 | contact``
+    when the ids fit (they almost always do), else the same over dense ranks of the ids."""
+    lo_o, hi_o, lo_c, hi_c = events.select(
+        pl.col(OWNER).min().alias("a"),
+        pl.col(OWNER).max().alias("b"),
+        pl.col(CONTACT).min().alias("c"),
+        pl.col(CONTACT).max().alias("d"),
+    ).row(0)
+    fits = lo_o is not None and lo_o >= 0 and hi_o < 2**31 and lo_c >= 0 and hi_c < 2**32
+    owner = pl.col(OWNER) if fits else pl.col(OWNER).rank("dense").cast(pl.Int64) - 1
+    contact = pl.col(CONTACT) if fits else pl.col(CONTACT).rank("dense").cast(pl.Int64) - 1
+    return (owner.cast(pl.Int64) * (1 << 32) + contact.cast(pl.Int64)).alias("_pair")
 
 
-def _pair_aggregates(ev: pl.LazyFrame, as_of: datetime) -> pl.LazyFrame:
-    """One group-by over the events. Every aggregate is a plain sum / min / max of a column
-    prepared beforehand (no filters inside the aggregation), which keeps Polars on its fast
-    path."""
-    out = pl.col(DIRECTION) == OUT
-    inc = pl.col(DIRECTION) == IN
-    age = pl.col("_age")
+def _sorted_events(ev: pl.DataFrame) -> pl.DataFrame:
+    """A slim frame of numbers and flags, one row per event, sorted by (pair, ts) with an
+    "out" event first at equal ts (a reply at the same second is still a reply).
+
+    One sort on two Int64 keys; strings are reduced to flags before it, so the sort moves
+    little data."""
+    is_in = pl.col(DIRECTION) == IN
     group = pl.col(N_PARTICIPANTS) > 2
-    prep: list[pl.Expr] = [
-        pl.when(out).then(age).alias("_age_out"),
-        pl.when(inc).then(age).alias("_age_in"),
-        out.cast(pl.UInt32).alias("_is_out"),
-        inc.cast(pl.UInt32).alias("_is_in"),
-        (age < DORMANT_DAYS).cast(pl.UInt32).alias("_recent"),
-        (pl.col(IS_GIVE) & out).cast(pl.UInt32).alias("_give_out"),
-        (pl.col(IS_GIVE) & inc).cast(pl.UInt32).alias("_give_in"),
-        group.cast(pl.UInt32).alias("_group"),
-        pl.when(group).then(pl.col(THREAD)).alias("_thread"),
-    ]
-    for name, channels in CHANNEL_GROUPS.items():
-        prep.append(pl.when(pl.col(CHANNEL).is_in(channels)).then(age).alias(f"_age_{name}"))
+    return (
+        ev.lazy()
+        .select(
+            _pair_key(ev),
+            (pl.col(TS).dt.epoch("us") * 2 + is_in.cast(pl.Int64)).alias("_order"),
+            OWNER,
+            CONTACT,
+            "_age",
+            (pl.col(DIRECTION) == OUT).alias("_out"),
+            is_in.alias("_in"),
+            pl.col(IS_GIVE).alias("_give"),
+            group.alias("_grp"),
+            pl.when(group).then(pl.col(THREAD)).alias("_thread"),
+            *[pl.col(CHANNEL).is_in(ch).alias(f"_ch_{g}") for g, ch in CHANNEL_GROUPS.items()],
+        )
+        .sort("_pair", "_order")
+        .collect()
+    )
+
+
+def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
+    """Every per-pair aggregate of the sorted events in one pass: each pair is a contiguous
+    slice, so sums are a weighted ``bincount`` over the slice index, the newest / oldest
+    event is the slice's last / first row, and masked minima / maxima are ``reduceat`` over
+    the slice starts (no hashing, no Python loop over pairs). Ages of "no such event" are
+    null, like a Polars ``min`` over nothing."""
+    pair = s["_pair"].to_numpy()
+    n = len(pair)
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if n else np.zeros(0, int)
+    counts = np.diff(np.r_[starts, n])
+    age = s["_age"].to_numpy()
+    out = s["_out"].to_numpy()
+    inc = s["_in"].to_numpy()
+    cols: dict[str, np.ndarray] = {
+        OWNER: s[OWNER].to_numpy()[starts],
+        CONTACT: s[CONTACT].to_numpy()[starts],
+    }
+
+    index = np.repeat(np.arange(len(starts)), counts)
+
+    def total(x: np.ndarray) -> np.ndarray:
+        # a weighted bincount adds each pair's values in event order, like a plain sum
+        sums = np.bincount(index, weights=x, minlength=len(starts))
+        return sums if x.dtype.kind == "f" else sums.astype(np.int64)
+
+    def lowest(x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        x = x if where is None else np.where(where, x, np.inf)
+        return np.minimum.reduceat(x, starts) if n else np.zeros(0)
+
+    def highest(x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        x = x if where is None else np.where(where, x, -np.inf)
+        return np.maximum.reduceat(x, starts) if n else np.zeros(0)
+
+    ends = starts + counts - 1
+    # within a pair the events run oldest first, so the last one is the newest
+    cols["age_last_any"] = age[ends]
+    cols["age_last_out"] = lowest(age, out)
+    cols["age_last_in"] = lowest(age, inc)
+    cols["tie_age"] = age[starts]
+    cols["_age_first_out"] = highest(age, out)
+    for g in CHANNEL_GROUPS:
+        cols[f"age_last_{g}"] = lowest(age, s[f"_ch_{g}"].to_numpy())
+    cols["n_out"] = total(out.astype(np.uint8))
+    cols["n_in"] = total(inc.astype(np.uint8))
+    cols["n_all"] = counts.astype(np.int64)
+    cols["n_all_dormant_window"] = total((age < DORMANT_DAYS).astype(np.uint8))
     for w in WINDOWS:
-        prep.append((out & (age < w)).cast(pl.UInt32).alias(f"_w_out_{w}"))
-        prep.append((inc & (age < w)).cast(pl.UInt32).alias(f"_w_in_{w}"))
+        recent = age < w
+        cols[f"n_{OUT}_{w}d"] = total((out & recent).astype(np.uint8))
+        cols[f"n_{IN}_{w}d"] = total((inc & recent).astype(np.uint8))
     for h in (*FAST_HALF_LIVES, *HALF_LIVES):
-        decay = 0.5 ** (age / h)
-        prep.append(pl.when(out).then(decay).otherwise(0.0).alias(f"_d_out_{h}"))
-        prep.append(pl.when(inc).then(decay).otherwise(0.0).alias(f"_d_in_{h}"))
-    aggs: list[pl.Expr] = [
-        age.min().alias("age_last_any"),
-        pl.col("_age_out").min().alias("age_last_out"),
-        pl.col("_age_in").min().alias("age_last_in"),
-        age.max().alias("tie_age"),
-        pl.col("_age_out").max().alias("_age_first_out"),
-        *[pl.col(f"_age_{g}").min().alias(f"age_last_{g}") for g in CHANNEL_GROUPS],
-        pl.col("_is_out").sum().alias("n_out"),
-        pl.col("_is_in").sum().alias("n_in"),
-        pl.len().alias("n_all"),
-        pl.col("_recent").sum().alias("n_all_dormant_window"),
-        *[pl.col(f"_w_{d}_{w}").sum().alias(f"n_{d}_{w}d") for w in WINDOWS for d in (OUT, IN)],
-        *[
-            pl.col(f"_d_{d}_{h}").sum().alias(f"dec_{d}_{h}")
-            for h in (*FAST_HALF_LIVES, *HALF_LIVES)
-            for d in (OUT, IN)
-        ],
-        pl.col("_give_out").sum().alias("give_out"),
-        pl.col("_give_in").sum().alias("give_in"),
-        pl.col("_group").sum().alias("n_group"),
-        pl.col("_thread").n_unique().alias("_n_threads_raw"),
-        pl.col("_thread").null_count().alias("_n_threads_null"),
-    ]
-    return ev.with_columns(prep).group_by(OWNER, CONTACT).agg(aggs)
+        decay = np.power(0.5, age / h)
+        cols[f"dec_{OUT}_{h}"] = total(np.where(out, decay, 0.0))
+        cols[f"dec_{IN}_{h}"] = total(np.where(inc, decay, 0.0))
+    give = s["_give"].to_numpy()
+    cols["give_out"] = total((give & out).astype(np.uint8))
+    cols["give_in"] = total((give & inc).astype(np.uint8))
+    cols["n_group"] = total(s["_grp"].to_numpy().astype(np.uint8))
+    # reply latency: the time of the pair's next "out" event, by a backward fill whose pair
+    # is carried along and checked (no per-pair window needed)
+    out_row = pl.col("_out")
+    ts = pl.col("_order") // 2
+    next_pair = pl.when(out_row).then(pl.col("_pair")).backward_fill()
+    next_out = pl.when(out_row).then(ts).backward_fill()
+    latency = s.select(
+        pl.when(pl.col("_in") & (next_pair == pl.col("_pair"))).then((next_out - ts) / DAY_US)
+    ).to_series()
+    answered = latency.is_not_null().to_numpy()
+    lat_sum = total(latency.fill_null(0.0).to_numpy())
+    n_answered = total(answered.astype(np.uint8))
+    frame = pl.DataFrame(cols)
+    age_cols = ["age_last_out", "age_last_in", "_age_first_out"]
+    age_cols += [f"age_last_{g}" for g in CHANNEL_GROUPS]
+    # distinct group threads per pair, from the few group events only
+    threads = (
+        s.lazy()
+        .filter(pl.col("_thread").is_not_null())
+        .select("_pair", "_thread")
+        .unique()
+        .group_by("_pair")
+        .agg(pl.len())
+        .collect()
+    )
+    n_threads = np.zeros(len(starts), dtype=np.int64)
+    n_threads[np.searchsorted(pair[starts], threads["_pair"].to_numpy())] = threads["len"]
+    frame = frame.with_columns(pl.Series("n_threads", n_threads))
+    return (
+        frame.lazy()
+        .with_columns(
+            [pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in age_cols]
+            + [
+                pl.Series("_lat_sum", lat_sum),
+                pl.Series("_n_answered", n_answered),
+            ]
+        )
+        .with_columns(
+            pl.when(pl.col("_n_answered") > 0)
+            .then(pl.col("_lat_sum") / pl.col("_n_answered"))
+            .alias("reply_latency_days"),
+            pl.when(pl.col("n_in") > 0)
+            .then(pl.col("_n_answered") / pl.col("n_in"))
+            .alias("reply_rate"),
+            (pl.col("n_in") - pl.col("_n_answered")).cast(pl.Float64).alias("unanswered_in"),
+        )
+        .collect()
+    )
 
 
 def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.LazyFrame:
     """Features of every (owner, contact) pair with an event before ``as_of``, sorted by
     (owner, contact)."""
-    ev = conform_events(events).filter(pl.col(TS) < pl.lit(as_of, dtype=pl.Datetime("us")))
-    ev = ev.with_columns(_age_days(pl.col(TS), as_of).alias("_age"))
-    pairs = _pair_aggregates(ev, as_of).join(
-        _reply_stats(ev, as_of), on=[OWNER, CONTACT], how="left"
+    ev = (
+        conform_events(events)
+        .filter(pl.col(TS) < pl.lit(as_of, dtype=pl.Datetime("us")))
+        .with_columns(_age_days(pl.col(TS), as_of).alias("_age"))
+        .collect()
     )
+    pairs = _pair_aggregates(_sorted_events(ev)).lazy()
     never = pl.lit(NEVER_DAYS)
     f = pairs.with_columns(
         [pl.col(c).fill_null(never) for c in ("age_last_out", "age_last_in", "_age_first_out")]
@@ -226,9 +292,6 @@ def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.L
             pl.col("reply_latency_days").fill_null(never),
             pl.col("reply_rate").fill_null(0.0),
             pl.col("unanswered_in").fill_null(0.0),
-            (pl.col("_n_threads_raw") - (pl.col("_n_threads_null") > 0).cast(pl.UInt32)).alias(
-                "n_threads"
-            ),
         ]
     )
     n_all = pl.col("n_all").cast(pl.Float64)
@@ -284,7 +347,12 @@ def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.L
             "share_dec_in_28"
         ),
         *[
-            (pl.col(src).rank("average").over(by_owner) / pl.len().over(by_owner)).alias(name)
+            (
+                # ranked at 10 significant digits: sums of the same events added in another
+                # order must tie the same way
+                pl.col(src).round_sig_figs(10).rank("average").over(by_owner)
+                / pl.len().over(by_owner)
+            ).alias(name)
             for name, src in RANKED.items()
         ],
     )
@@ -293,4 +361,4 @@ def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.L
         CONTACT,
         *[pl.col(c).cast(pl.Float64) for c in FEATURE_COLUMNS],
         pl.col("n_all_dormant_window").cast(pl.Int64),
-    ).sort(OWNER, CONTACT)
+    )  # already sorted by (owner, contact): the group-by kept the sorted pair order

@@ -12,6 +12,15 @@ weighs every group equally. On the most recent training cutoffs (held out, still
 before T) it then chooses how to combine the learned score with the best baseline (rank
 blend with weight ``alpha``; ``alpha = 0`` is a pure fallback to the baseline), so on a log
 where learning does not pay it ranks like the best baseline instead of worse.
+
+Dormant candidates (no exchange in the last 30 days) behave differently: every recency-type
+feature is near zero for them, so the blend, fitted mostly on active ties, orders them
+poorly. Their order is chosen apart, by the same held-out rule applied to that segment
+alone: the blend's own order, a ranker trained on dormant candidates only, the segment's
+best baseline, or an even mix of the last two - whichever ranks the segment's own targets
+best on the validation cutoffs (all strictly before T). The chosen order refills the slots
+the blend gave the dormant candidates, so the ordering *between* active and dormant ties
+stays the learned one (:func:`reorder_within`).
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from threadpoolctl import threadpool_limits
 
 from pipelines.columns import OWNER, TS, conform_events
 from pipelines.evaluate import BASELINES, candidate_frame, owner_metrics, rank_within_owner
-from pipelines.features import FEATURE_COLUMNS
+from pipelines.features import DORMANT_DAYS, FEATURE_COLUMNS
 from pipelines.labels import DEFAULT_HORIZON, LABEL
 
 CUTOFF = "cutoff"
@@ -40,6 +49,36 @@ GROUP = "_group"
 # blend weights (hgb, lin, baseline) tried on the validation cutoffs
 BLENDS = ((0.5, 0.5, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.25, 0.25, 0.5), (0.0, 0.0, 1.0))
 DEFAULT_BLEND = BLENDS[0]
+# candidate segments: the order *inside* each is chosen apart on held-out cutoffs
+SEGMENTS = ("dormant",)
+MODEL_ORDER = "model"  # keep the overall model's order inside the segment
+LEARNED_ORDER = "learned"  # a ranker trained on the segment's candidates alone
+MIX = "mix:"  # "mix:<baseline>": learned and baseline percentile ranks, half each
+_AGE_LAST = FEATURE_COLUMNS.index("age_last_any")
+
+
+def segment_mask(segment: str, age_last_any: np.ndarray) -> np.ndarray:
+    """Rows of ``segment``: "dormant" = no exchange in the last :data:`DORMANT_DAYS` days
+    (the protocol's dormant slice), "active" = the rest."""
+    dormant = np.asarray(age_last_any) >= DORMANT_DAYS
+    return dormant if segment == "dormant" else ~dormant
+
+
+def reorder_within(
+    owner: np.ndarray, overall: np.ndarray, within: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
+    """Keep the slots ``overall`` gives the rows of ``mask`` in each owner's ranking, and
+    refill them in the order of ``within`` (ties by ``overall``): the ordering *between*
+    segments stays the learned one, the order *inside* the segment becomes ``within``'s."""
+    idx = np.flatnonzero(mask)
+    if len(idx) < 2:
+        return overall
+    part = pl.DataFrame({"o": owner[idx], "s": overall[idx], "d": within[idx], "i": idx})
+    slots = part.sort(["o", "s"], descending=[False, True])["s"].to_numpy()
+    rows = part.sort(["o", "d", "s"], descending=[False, True, True])["i"].to_numpy()
+    out = np.array(overall, dtype=np.float64, copy=True)
+    out[rows] = slots
+    return out
 
 
 def _within_owner_pct(owner: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -93,6 +132,12 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
     ``rank_scores(frame)`` blends the within-owner percentile ranks of the two and of the
     ``baseline`` score with ``weights`` (hgb, lin, baseline). ``weights`` and ``baseline``
     are usually chosen by :func:`train_engagement` on held-out earlier cutoffs.
+
+    ``segment_orders`` (pairs ``(segment, order)``, segments in :data:`SEGMENTS`) then
+    re-orders the candidates *inside* a segment (e.g. the dormant ones, whose recency-type
+    features are all near zero) while keeping the slots the blend gave them: ``order`` is
+    ``"model"`` (no change), ``"learned"`` (a ranker trained on that segment alone,
+    ``segment_rankers_``) or ``"base:<baseline>"``.
     """
 
     def __init__(
@@ -107,6 +152,7 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
         l2_regularization: float = 1.0,
         C: float = 0.3,
         pairs_per_target: int = 8,
+        segment_orders: tuple = (),
         random_state: int = 0,
     ):
         self.weights = weights
@@ -118,6 +164,7 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
         self.l2_regularization = l2_regularization
         self.C = C
         self.pairs_per_target = pairs_per_target
+        self.segment_orders = segment_orders
         self.random_state = random_state
 
     def fit(self, X, y, groups=None):
@@ -131,6 +178,24 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
         self.feature_names_in_ = np.array(FEATURE_COLUMNS, dtype=object)
         self.n_features_in_ = X.shape[1]
         self.hgb_ = self.lin_ = None
+        self.segment_rankers_ = {}
+        for segment, order in self.segment_orders:
+            if segment not in SEGMENTS:
+                raise ValueError(f"unknown segment {segment!r}; choose from {SEGMENTS}")
+            base_name = order[len(MIX) :] if order.startswith(MIX) else order[5:]
+            if order not in (MODEL_ORDER, LEARNED_ORDER) and base_name not in BASELINES:
+                raise ValueError(
+                    f"unknown order {order!r} for {segment}: use 'model', 'learned', "
+                    f"'base:<name>' or 'mix:<name>' with a name in {sorted(BASELINES)}"
+                )
+            if order == LEARNED_ORDER or order.startswith(MIX):
+                m = segment_mask(segment, X[:, _AGE_LAST])
+                g = None if groups is None else np.asarray(groups)[m]
+                keep = np.ones(int(m.sum()), bool) if g is None else np.isin(g, g[y[m] == 1])
+                sub = self._segment_ranker().fit(
+                    X[m][keep], y[m][keep], None if g is None else g[keep]
+                )
+                self.segment_rankers_[segment] = sub
         if len(self.classes_) < 2:
             return self  # nothing to learn from: the baseline alone ranks
         rng = np.random.default_rng(self.random_state)
@@ -138,6 +203,10 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
         with threadpool_limits(1):
             self._fit_parts(X, y, groups, rng)
         return self
+
+    def _segment_ranker(self) -> EngagementRanker:
+        params = self.get_params() | {"weights": DEFAULT_BLEND, "segment_orders": ()}
+        return EngagementRanker(**params)
 
     def _fit_parts(self, X, y, groups, rng) -> None:
         if self.weights[0] > 0:
@@ -176,7 +245,9 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
-    def rank_scores(self, frame: pl.DataFrame, weights=None, parts=None) -> np.ndarray:
+    def rank_scores(
+        self, frame: pl.DataFrame, weights=None, parts=None, segments=None
+    ) -> np.ndarray:
         """One ranking score per row of a feature frame (``owner`` plus the features).
 
         ``parts`` (from :meth:`score_parts`) saves recomputing the learned scores when
@@ -188,12 +259,41 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
             (wi, s) for wi, s in zip(w, (h, lin, base), strict=True) if s is not None and wi > 0
         ]
         if not chosen:
-            return base
-        if len(chosen) == 1:
-            return chosen[0][1]
-        total = sum(wi * _within_owner_pct(owner, s) for wi, s in chosen)
-        # a tiny tie-breaker keeps the order inside equal blended ranks sensible
-        return total + 1e-6 * _within_owner_pct(owner, base)
+            total = base
+        elif len(chosen) == 1:
+            total = chosen[0][1]
+        else:
+            total = sum(wi * _within_owner_pct(owner, s) for wi, s in chosen)
+            # a tiny tie-breaker keeps the order inside equal blended ranks sensible
+            total = total + 1e-6 * _within_owner_pct(owner, base)
+        return self.reorder_segments(frame, total, segments)
+
+    def segment_order_scores(self, frame: pl.DataFrame, segment: str, order: str):
+        """The score that orders ``segment``'s rows under ``order`` (None for "model")."""
+        if order == MODEL_ORDER:
+            return None
+        if order == LEARNED_ORDER or order.startswith(MIX):
+            sub = getattr(self, "segment_rankers_", {}).get(segment)
+            learned = None if sub is None else sub.rank_scores(frame)
+            if learned is None or order == LEARNED_ORDER:
+                return learned
+            owner = frame[OWNER].to_numpy()
+            base = frame.select(BASELINES[order[len(MIX) :]])[:, 0].to_numpy()
+            return _within_owner_pct(owner, learned) + _within_owner_pct(owner, base)
+        return frame.select(BASELINES[order[5:]])[:, 0].to_numpy().astype(np.float64)
+
+    def reorder_segments(self, frame: pl.DataFrame, total: np.ndarray, segments=None):
+        """Apply ``segment_orders`` (or ``segments``) to blended scores ``total``."""
+        orders = self.segment_orders if segments is None else segments
+        if not orders or frame.height == 0:
+            return total
+        owner = frame[OWNER].to_numpy()
+        age = frame["age_last_any"].to_numpy()
+        for segment, order in orders:
+            within = self.segment_order_scores(frame, segment, order)
+            if within is not None:
+                total = reorder_within(owner, total, within, segment_mask(segment, age))
+        return total
 
     def score_parts(self, frame: pl.DataFrame):
         """(owner, trees score, linear score, baseline score) of every row."""
@@ -326,7 +426,7 @@ def train_engagement(
         return TrainResult(model, cutoffs, data.height, n_groups, validation, events_hash(past))
     n_val = min(max(2, round(validation_share * len(cutoffs))), len(cutoffs) - 1)
     validation: dict = {"cutoffs": [c.isoformat() for c in cutoffs[:n_val]]}
-    weights, baseline = DEFAULT_BLEND, "ir_28d_w2"
+    weights, baseline, segment_orders = DEFAULT_BLEND, "ir_28d_w2", ()
     if n_val > 0:
         val = data.filter(pl.col(CUTOFF) < n_val)
         fit = data.filter(pl.col(CUTOFF) >= n_val)
@@ -354,7 +454,11 @@ def train_engagement(
         challenger = max(BLENDS, key=lambda b: margins[b])
         if margins[challenger] > 0:
             weights = challenger
+        segment_orders, segment_report = _choose_segment_orders(
+            inner, fit, val, inner.rank_scores(val, weights, parts)
+        )
         validation |= {
+            "segments": segment_report,
             "baselines": {n: float(q.mean() / 2) for n, q in base_q.items()},
             "blends": {str(b): float(q.mean() / 2) for b, q in quality.items()},
             "measure": "mean of (NDCG@10 + MRR) / 2 over (owner, cutoff) groups",
@@ -362,10 +466,64 @@ def train_engagement(
             "chosen_baseline": baseline,
         }
     model = _fit(
-        EngagementRanker(weights=weights, baseline=baseline, random_state=random_state, **params),
+        EngagementRanker(
+            weights=weights,
+            baseline=baseline,
+            segment_orders=segment_orders,
+            random_state=random_state,
+            **params,
+        ),
         data,
     )
     return TrainResult(model, cutoffs, data.height, n_groups, validation, events_hash(past))
+
+
+def _choose_segment_orders(
+    inner: EngagementRanker,
+    fit: pl.DataFrame,
+    val: pl.DataFrame,
+    overall: np.ndarray,
+) -> tuple[tuple, dict]:
+    """For each segment, the order inside it that ranks its own targets best on the
+    validation cutoffs: the blended model's, a ranker trained on the segment alone, or the
+    best baseline of that segment. Judged only on (owner, cutoff) groups with a target in
+    the segment, among the segment's candidates (how the dormant slice is judged).
+
+    A challenger replaces the model's order only when its mean is higher; ties keep it."""
+    orders, report = [], {}
+    age_val = val["age_last_any"].to_numpy()
+    age_fit = fit["age_last_any"].to_numpy()
+    for segment in SEGMENTS:
+        m = segment_mask(segment, age_val)
+        part = val.filter(pl.Series(m))
+        has_target = part.select(pl.col(LABEL).sum().over(CUTOFF, OWNER) > 0).to_series()
+        keep = has_target.to_numpy()
+        part = part.filter(has_target)
+        if part.height == 0:
+            continue
+        candidates = {MODEL_ORDER: overall[m][keep]}
+        base_q = {
+            f"base:{n}": _group_quality(part, part.select(e)[:, 0].to_numpy().astype(float))
+            for n, e in BASELINES.items()
+        }
+        best_base = max(base_q, key=lambda n: base_q[n].mean())
+        fit_seg = fit.filter(pl.Series(segment_mask(segment, age_fit)))
+        fit_seg = fit_seg.filter(pl.col(LABEL).sum().over(CUTOFF, OWNER) > 0)
+        quality = {MODEL_ORDER: _group_quality(part, candidates[MODEL_ORDER])}
+        quality[best_base] = base_q[best_base]
+        if fit_seg.height and fit_seg[LABEL].n_unique() == 2:
+            sub = _fit(inner._segment_ranker(), fit_seg)
+            learned = sub.rank_scores(part)
+            quality[LEARNED_ORDER] = _group_quality(part, learned)
+            owner = part[OWNER].to_numpy()
+            base = part.select(BASELINES[best_base[5:]])[:, 0].to_numpy()
+            mixed = _within_owner_pct(owner, learned) + _within_owner_pct(owner, base)
+            quality[MIX + best_base[5:]] = _group_quality(part, mixed)
+        means = {k: float(q.mean() / 2) for k, q in quality.items()}
+        choice = max(means, key=lambda k: (means[k], k == MODEL_ORDER))
+        orders.append((segment, choice))
+        report[segment] = {"groups": len(quality[MODEL_ORDER]), "orders": means, "chosen": choice}
+    return tuple(orders), report
 
 
 def _fit(model: EngagementRanker, data: pl.DataFrame, max_negatives: int = 15) -> EngagementRanker:

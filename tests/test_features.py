@@ -136,3 +136,25 @@ def test_deleting_events_after_t_changes_no_feature_and_no_score():
     scores_cut, _ = score_events(cut, cutoff)
     assert "fallback" not in info["validation"]  # the learned model really ran
     assert_frame_equal(scores_full, scores_cut)
+
+
+def test_features_do_not_depend_on_the_order_of_the_events():
+    full = _random_log(1)
+    cutoff = datetime(1970, 1, 1) + timedelta(days=70)
+    shuffled = full.sample(fraction=1.0, shuffle=True, seed=7)
+    assert_frame_equal(
+        build_features(full, cutoff).collect(), build_features(shuffled, cutoff).collect()
+    )
+
+
+def test_give_balance_is_signed_and_large_ids_are_handled():
+    rows = [
+        (5, 2**40, day(10), "out", "endorsement", True, None, 2),
+        (5, 2**40, day(9), "out", "introduction", True, None, 2),
+        (-3, 7, day(8), "in", "email", False, None, 2),
+    ]
+    f = build_features(events(rows), T).collect()
+    a = _row(f, 5, 2**40)
+    assert (a["give_in"], a["give_out"], a["give_balance"]) == (0, 2, -2)
+    assert _row(f, -3, 7)["n_in"] == 1
+    assert f.select("owner", "contact").rows() == [(-3, 7), (5, 2**40)]  # sorted by pair

@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.evaluate import events_from_edges
 from pipelines.features import FEATURE_COLUMNS, build_features
-from pipelines.train import EngagementRanker, train_engagement, training_cutoffs
+from pipelines.train import EngagementRanker, reorder_within, train_engagement, training_cutoffs
 from recommender import model_registry
 from recommender.errors import ModelIntegrityError, NotFoundError
 
@@ -119,3 +119,32 @@ def test_too_little_history_falls_back_to_the_baseline():
     assert "fallback" in result.validation
     frame = build_features(events, EPOCH + timedelta(days=35)).collect()
     assert np.allclose(result.model.rank_scores(frame), frame["ir_28_w2"].to_numpy())
+
+
+def test_reorder_within_keeps_the_segments_slots_and_applies_the_inner_order():
+    # owner 1: rows 0..3 with overall scores 4 3 2 1; rows 1 and 3 form the segment
+    owner = np.array([1, 1, 1, 1, 2, 2])
+    overall = np.array([4.0, 3.0, 2.0, 1.0, 2.0, 1.0])
+    within = np.array([0.0, 0.1, 0.0, 0.9, 0.5, 0.7])
+    mask = np.array([False, True, False, True, True, True])
+    out = reorder_within(owner, overall, within, mask)
+    # row 3 now takes the better segment slot (3.0), row 1 the worse (1.0); others unchanged
+    assert out.tolist() == [4.0, 1.0, 2.0, 3.0, 1.0, 2.0]
+
+
+def test_dormant_order_is_chosen_on_earlier_cutoffs_and_survives_save_load(trained, tmp_path):
+    events, as_of, result = trained
+    seg = result.validation["segments"]["dormant"]
+    assert seg["chosen"] in seg["orders"] and seg["groups"] > 0
+    assert result.model.segment_orders == (("dormant", seg["chosen"]),)
+    card = model_registry.save_model(tmp_path, result.model, training_data_sha256="0" * 64)
+    model, _ = model_registry.load_model(tmp_path, card["model_id"])
+    frame = build_features(events, as_of).collect()
+    assert np.array_equal(model.rank_scores(frame), result.model.rank_scores(frame))
+
+
+def test_an_unknown_segment_order_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="'model', 'learned'"):
+        EngagementRanker(segment_orders=(("dormant", "nonsense"),)).fit(
+            np.zeros((2, len(FEATURE_COLUMNS))), np.array([0, 1])
+        )
