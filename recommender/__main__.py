@@ -1,5 +1,5 @@
 import sys
 
-from recommender.cli import main
+from recommender.entry import main
 
 sys.exit(main())

@@ -241,3 +241,32 @@ def test_the_fast_path_answers_like_the_command_line(cli, helpnext_home, plan, c
         ["done", str(intro), "--verbose"],
     ):
         assert fast_cli(other) is None, other
+
+
+def test_the_console_script_answers_feedback_without_loading_the_full_cli(helpnext_home, cli):
+    """`helpnext done ID` is the hot path: it must not import Typer (a third of a second)."""
+    import json
+    import subprocess
+    import sys
+
+    with open_store(helpnext_home) as store:
+        build_home(store)
+    plan = json.loads(cli("today", "--as-of", AS_OF.isoformat(), "--json").stdout)
+    first = plan["suggestions"][0]["id"]
+    probe = (
+        "import sys; from recommender.entry import main; "
+        f"code = main(['--home', {str(helpnext_home)!r}, 'skip', '{first}']); "
+        "print(code, 'typer' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1] == "0 False"
+    assert f"Suggestion #{first}" in lines[0]
+    # anything else still reaches the full command line
+    again = subprocess.run(
+        [sys.executable, "-m", "recommender", "--home", str(helpnext_home), "skip", str(first)],
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 1 and "already" in again.stderr
