@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -26,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from _measure import measure  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -166,33 +165,6 @@ def make_export(folder: Path, n_connections: int, n_messages: int, seed: int = 7
     return target
 
 
-def _measure(cmd: list[str], env: dict[str, str] | None = None, shown: str | None = None) -> dict:
-    """Run ``cmd``; wall seconds and peak RSS bytes of the child."""
-    timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
-    full = [timer, "-v", *cmd] if timer else cmd
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    proc = subprocess.run(full, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - start
-    peak = None
-    if timer:
-        found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-        peak = int(found.group(1)) * 1024 if found else None
-    if peak is None:
-        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        peak = max(after, before) * 1024  # an upper bound: the largest child so far
-    return {
-        "cmd": shown or " ".join(cmd),
-        "exit": proc.returncode,
-        "seconds": round(wall, 2),
-        "peak_rss_mb": round(peak / 1024**2, 1),
-        "stdout": proc.stdout[-2000:],
-        "stderr": "\n".join(ln for ln in proc.stderr.splitlines() if not ln.startswith("\t"))[
-            -2000:
-        ],
-    }
-
-
 IMPORTER_ONLY = """
 import sys, time
 from pipelines.ingest.linkedin import import_linkedin
@@ -233,14 +205,14 @@ def main(argv: list[str] | None = None) -> int:
             "connections": args.connections,
             "messages": args.messages,
         }
-        results["importer"] = _measure(
+        results["importer"] = measure(
             [str(VENV_BIN / "python"), "-c", IMPORTER_ONLY, str(export)],
             env,
             shown=f".venv/bin/python -c 'import_linkedin(PATH)' {export}",
         )
         if _cli_has_linkedin_import():
             home = work / "home"
-            results["cli"] = _measure(
+            results["cli"] = measure(
                 [
                     str(VENV_BIN / "helpnext"),
                     "--home",

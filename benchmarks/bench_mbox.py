@@ -21,16 +21,15 @@ import argparse
 import json
 import os
 import random
-import re
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+
+from _measure import measure  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -93,39 +92,6 @@ def make_mbox(path: Path, n_messages: int, seed: int = 11) -> None:
             out.write(("\n".join(headers) + "\n\n").encode("utf-8") + rng.choice(bodies))
 
 
-def _measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run ``cmd``; wall seconds and peak RSS of the child."""
-    timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
-    full = [timer, "-v", *cmd] if timer else cmd
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    proc = subprocess.run(full, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - start
-    peak = None
-    if timer:
-        found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-        peak = int(found.group(1)) * 1024 if found else None
-    cpu = None
-    if timer:
-        user = re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)
-        system = re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr)
-        if user and system:
-            cpu = round(float(user.group(1)) + float(system.group(1)), 2)
-    if peak is None:
-        peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) * 1024
-    return {
-        "cmd": " ".join(cmd),
-        "exit": proc.returncode,
-        "seconds": round(wall, 2),
-        "cpu_seconds": cpu,
-        "peak_rss_mb": round(peak / 1024**2, 1),
-        "stdout": proc.stdout.strip()[-1500:],
-        "stderr": "\n".join(ln for ln in proc.stderr.splitlines() if not ln.startswith("\t"))[
-            -1500:
-        ],
-    }
-
-
 READER_ONLY = """
 import sys, time
 from pipelines.ingest.mbox import read_mbox
@@ -154,9 +120,11 @@ def main(argv: list[str] | None = None) -> int:
             "generate_seconds": round(time.perf_counter() - start, 1),
         }
         python = str(VENV_BIN / "python")
-        results["reader_quarter"] = _measure([python, "-c", READER_ONLY, str(quarter), ME], env)
-        results["reader_whole"] = _measure([python, "-c", READER_ONLY, str(whole), ME], env)
-        results["cli"] = _measure(
+        results["reader_quarter"] = measure(
+            [python, "-c", READER_ONLY, str(quarter), ME], env, tail=1500
+        )
+        results["reader_whole"] = measure([python, "-c", READER_ONLY, str(whole), ME], env)
+        results["cli"] = measure(
             [
                 str(VENV_BIN / "helpnext"),
                 "--home",
