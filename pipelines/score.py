@@ -8,8 +8,7 @@ for spreadsheets.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,19 +21,6 @@ from pipelines.labels import DEFAULT_HORIZON
 
 SCORE_COLUMNS = ("owner", "contact", "score", "rank")
 OUTPUT_FORMATS = (".csv", ".parquet")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_csv_cell(value: object) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a
-    leading apostrophe. Plain numbers are left alone (a negative number is a number)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
 
 
 def rank_scores(frame: pl.DataFrame, scores: np.ndarray, top: int | None = None) -> pl.DataFrame:
@@ -84,26 +70,19 @@ def score_events(
 
 
 def write_scores(scores: pl.DataFrame, out: Path) -> Path:
-    """Write ``scores`` to ``out`` (.csv or .parquet by extension) atomically."""
+    """Write ``scores`` to ``out`` (.csv or .parquet by extension) atomically, readable by
+    the owner only; CSV cells a spreadsheet would run as a formula are neutralised."""
+    from recommender.csvsafe import atomic_write_bytes, write_csv
+
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in OUTPUT_FORMATS:
         raise ValueError(f"output {out.name!r}: use a .csv or .parquet file name")
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        if suffix == ".parquet":
-            scores.write_parquet(tmp)
-        else:
-            text_cols = [c for c, t in scores.schema.items() if t == pl.String]
-            safe = scores.with_columns(
-                [pl.col(c).map_elements(safe_csv_cell, return_dtype=pl.String) for c in text_cols]
-            )
-            safe.write_csv(tmp, float_precision=6)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if suffix == ".parquet":
+        buffer = io.BytesIO()
+        scores.write_parquet(buffer)
+        atomic_write_bytes(out, buffer.getvalue(), 0o600)
+    else:
+        write_csv(scores.with_columns(pl.col(pl.Float64).round(6)), out)
     return out

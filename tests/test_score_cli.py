@@ -8,8 +8,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.score import safe_csv_cell
-
 DAY = 86_400
 AS_OF = 100 * DAY
 
@@ -134,21 +132,3 @@ def test_train_and_score_need_a_history(cli):
     result = cli("train")
     assert result.exit_code == 1
     assert "import some first" in result.stderr
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=SUM(A1)", "'=SUM(A1)"),
-        ("+1+2", "'+1+2"),
-        ("-x", "'-x"),
-        ("@cmd", "'@cmd"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("-3.5", "-3.5"),
-        ("Ada", "Ada"),
-        ("", ""),
-    ],
-)
-def test_safe_csv_cell(value, expected):
-    assert safe_csv_cell(value) == expected
