@@ -35,6 +35,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from pipelines.ingest.linkedin_files import KNOWN_FILES
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 TEST_DATA = TESTS / "data"
@@ -87,22 +89,7 @@ def _linkedin_seeds() -> list[Seed]:
         folders += [p for p in sorted(skeletons.iterdir()) if p.is_dir()]
     for folder in folders:
         files = _folder_files(folder)
-        known = [
-            n
-            for n in files
-            if n.casefold()
-            in (
-                "connections.csv",
-                "messages.csv",
-                "invitations.csv",
-                "endorsement_received_info.csv",
-                "endorsement_given_info.csv",
-                "recommendations_received.csv",
-                "recommendations_given.csv",
-                "profile.csv",
-                "positions.csv",
-            )
-        ]
+        known = [n for n in files if n.casefold() in KNOWN_FILES]
         if known:
             seeds.append(
                 Seed(

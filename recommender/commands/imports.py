@@ -35,7 +35,9 @@ def run_import(home: Path | None, title: str, read: Callable, as_json: bool) -> 
     report(result, as_json)
 
 
-def report(result, as_json: bool) -> None:
+def report(result, as_json: bool, summary=None) -> None:
+    """Print an import's result: JSON, "already imported", or ``summary(result)`` (default:
+    the contacts/interactions line of history imports)."""
     if as_json:
         print_json(result.as_dict())
         return
@@ -44,6 +46,10 @@ def report(result, as_json: bool) -> None:
             f"{result.label}: already imported (import #{result.import_id}); nothing changed."
         )
         return
+    console.print((summary or _history_summary)(result))
+
+
+def _history_summary(result) -> str:
     parts = [
         f"{result.contacts_added:,} new contacts",
         f"{result.contacts_updated:,} updated",
@@ -55,7 +61,7 @@ def report(result, as_json: bool) -> None:
         parts.append(f"{result.events_added:,} role changes")
     if result.rows_skipped:
         parts.append(f"{result.rows_skipped:,} rows skipped")
-    console.print(f"Imported {result.label} ({result.source_kind}): " + ", ".join(parts) + ".")
+    return f"Imported {result.label} ({result.source_kind}): " + ", ".join(parts) + "."
 
 
 @import_app.command("linkedin")

@@ -199,19 +199,16 @@ def log(
 
 
 def _item_report(result, as_json: bool) -> None:
-    if as_json:
-        print_json(result.as_dict())
-        return
-    if result.already_imported:
-        console.print(
-            f"{result.label}: already imported (import #{result.import_id}); nothing changed."
+    from recommender.commands.imports import report
+
+    def summary(r) -> str:
+        undated = f", {r.undated} undated (dated today)" if r.undated else ""
+        return (
+            f"Imported {r.label} ({r.source_kind}): {r.items_added} new, "
+            f"{r.items_known} already known{undated}."
         )
-        return
-    undated = f", {result.undated} undated (dated today)" if result.undated else ""
-    console.print(
-        f"Imported {result.label} ({result.source_kind}): {result.items_added} new, "
-        f"{result.items_known} already known{undated}."
-    )
+
+    report(result, as_json, summary)
 
 
 def import_articles_cmd(
