@@ -41,57 +41,27 @@ from threadpoolctl import threadpool_limits
 
 from pipelines.columns import OWNER, TS, conform_events
 from pipelines.evaluate import BASELINES, candidate_frame, owner_metrics, rank_within_owner
-from pipelines.features import DORMANT_DAYS, FEATURE_COLUMNS
+from pipelines.features import FEATURE_COLUMNS
 from pipelines.labels import DEFAULT_HORIZON, LABEL
+from pipelines.ranking import (
+    DEFAULT_BLEND,
+    LEARNED_ORDER,
+    MIX,
+    MODEL_ORDER,
+    SEGMENTS,
+    RankBlend,
+    check_order,
+    segment_mask,
+    signed_log,
+    within_owner_pct,
+)
 
 CUTOFF = "cutoff"
 GROUP = "_group"
 # blend weights (hgb, lin, baseline) tried on the validation cutoffs
 BLENDS = ((0.5, 0.5, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.25, 0.25, 0.5), (0.0, 0.0, 1.0))
-DEFAULT_BLEND = BLENDS[0]
-# candidate segments: the order *inside* each is chosen apart on held-out cutoffs
-SEGMENTS = ("dormant",)
-MODEL_ORDER = "model"  # keep the overall model's order inside the segment
-LEARNED_ORDER = "learned"  # a ranker trained on the segment's candidates alone
-MIX = "mix:"  # "mix:<baseline>": learned and baseline percentile ranks, half each
+assert BLENDS[0] == DEFAULT_BLEND
 _AGE_LAST = FEATURE_COLUMNS.index("age_last_any")
-
-
-def segment_mask(segment: str, age_last_any: np.ndarray) -> np.ndarray:
-    """Rows of ``segment``: "dormant" = no exchange in the last :data:`DORMANT_DAYS` days
-    (the protocol's dormant slice), "active" = the rest."""
-    dormant = np.asarray(age_last_any) >= DORMANT_DAYS
-    return dormant if segment == "dormant" else ~dormant
-
-
-def reorder_within(
-    owner: np.ndarray, overall: np.ndarray, within: np.ndarray, mask: np.ndarray
-) -> np.ndarray:
-    """Keep the slots ``overall`` gives the rows of ``mask`` in each owner's ranking, and
-    refill them in the order of ``within`` (ties by ``overall``): the ordering *between*
-    segments stays the learned one, the order *inside* the segment becomes ``within``'s."""
-    idx = np.flatnonzero(mask)
-    if len(idx) < 2:
-        return overall
-    part = pl.DataFrame({"o": owner[idx], "s": overall[idx], "d": within[idx], "i": idx})
-    slots = part.sort(["o", "s"], descending=[False, True])["s"].to_numpy()
-    rows = part.sort(["o", "d", "s"], descending=[False, True, True])["i"].to_numpy()
-    out = np.array(overall, dtype=np.float64, copy=True)
-    out[rows] = slots
-    return out
-
-
-def _within_owner_pct(owner: np.ndarray, score: np.ndarray) -> np.ndarray:
-    frame = pl.DataFrame({"o": owner, "s": score})
-    return frame.select((pl.col("s").rank("average").over("o") / pl.len().over("o")).alias("p"))[
-        "p"
-    ].to_numpy()
-
-
-def signed_log(X):
-    """``sign(x) * log1p(|x|)``: counts, decayed sums and ages on a scale a linear model can use."""
-    X = np.asarray(X, dtype=np.float64)
-    return np.sign(X) * np.log1p(np.abs(X))
 
 
 def _pair_differences(
@@ -122,7 +92,7 @@ def _pair_differences(
     return np.vstack([diff, -diff]), np.concatenate([np.ones(len(pi), int), np.zeros(len(pi), int)])
 
 
-class EngagementRanker(ClassifierMixin, BaseEstimator):
+class EngagementRanker(RankBlend, ClassifierMixin, BaseEstimator):
     """Two learned rankers over :data:`FEATURE_COLUMNS`, blended per owner with a baseline.
 
     * ``hgb_``: gradient-boosted trees (pointwise, every (owner, cutoff) group weighs the same);
@@ -180,14 +150,7 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
         self.hgb_ = self.lin_ = None
         self.segment_rankers_ = {}
         for segment, order in self.segment_orders:
-            if segment not in SEGMENTS:
-                raise ValueError(f"unknown segment {segment!r}; choose from {SEGMENTS}")
-            base_name = order[len(MIX) :] if order.startswith(MIX) else order[5:]
-            if order not in (MODEL_ORDER, LEARNED_ORDER) and base_name not in BASELINES:
-                raise ValueError(
-                    f"unknown order {order!r} for {segment}: use 'model', 'learned', "
-                    f"'base:<name>' or 'mix:<name>' with a name in {sorted(BASELINES)}"
-                )
+            check_order(segment, order)
             if order == LEARNED_ORDER or order.startswith(MIX):
                 m = segment_mask(segment, X[:, _AGE_LAST])
                 g = None if groups is None else np.asarray(groups)[m]
@@ -229,8 +192,10 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
                 ).fit(D, t)
 
     def _learned(self, X: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        h = self.hgb_.predict_proba(X)[:, 1] if self.hgb_ is not None else None
-        lin = self.lin_.decision_function(signed_log(X)) if self.lin_ is not None else None
+        # one thread: on a shared 2-core machine OpenMP spinning costs far more than it gains
+        with threadpool_limits(1):
+            h = self.hgb_.predict_proba(X)[:, 1] if self.hgb_ is not None else None
+            lin = self.lin_.decision_function(signed_log(X)) if self.lin_ is not None else None
         return h, lin
 
     def predict_proba(self, X):
@@ -244,65 +209,6 @@ class EngagementRanker(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
-
-    def rank_scores(
-        self, frame: pl.DataFrame, weights=None, parts=None, segments=None
-    ) -> np.ndarray:
-        """One ranking score per row of a feature frame (``owner`` plus the features).
-
-        ``parts`` (from :meth:`score_parts`) saves recomputing the learned scores when
-        several blends of one frame are compared."""
-        check_is_fitted(self, "classes_")
-        w = np.asarray(self.weights if weights is None else weights, dtype=float)
-        owner, h, lin, base = parts if parts is not None else self.score_parts(frame)
-        chosen = [
-            (wi, s) for wi, s in zip(w, (h, lin, base), strict=True) if s is not None and wi > 0
-        ]
-        if not chosen:
-            total = base
-        elif len(chosen) == 1:
-            total = chosen[0][1]
-        else:
-            total = sum(wi * _within_owner_pct(owner, s) for wi, s in chosen)
-            # a tiny tie-breaker keeps the order inside equal blended ranks sensible
-            total = total + 1e-6 * _within_owner_pct(owner, base)
-        return self.reorder_segments(frame, total, segments)
-
-    def segment_order_scores(self, frame: pl.DataFrame, segment: str, order: str):
-        """The score that orders ``segment``'s rows under ``order`` (None for "model")."""
-        if order == MODEL_ORDER:
-            return None
-        if order == LEARNED_ORDER or order.startswith(MIX):
-            sub = getattr(self, "segment_rankers_", {}).get(segment)
-            learned = None if sub is None else sub.rank_scores(frame)
-            if learned is None or order == LEARNED_ORDER:
-                return learned
-            owner = frame[OWNER].to_numpy()
-            base = frame.select(BASELINES[order[len(MIX) :]])[:, 0].to_numpy()
-            return _within_owner_pct(owner, learned) + _within_owner_pct(owner, base)
-        return frame.select(BASELINES[order[5:]])[:, 0].to_numpy().astype(np.float64)
-
-    def reorder_segments(self, frame: pl.DataFrame, total: np.ndarray, segments=None):
-        """Apply ``segment_orders`` (or ``segments``) to blended scores ``total``."""
-        orders = self.segment_orders if segments is None else segments
-        if not orders or frame.height == 0:
-            return total
-        owner = frame[OWNER].to_numpy()
-        age = frame["age_last_any"].to_numpy()
-        for segment, order in orders:
-            within = self.segment_order_scores(frame, segment, order)
-            if within is not None:
-                total = reorder_within(owner, total, within, segment_mask(segment, age))
-        return total
-
-    def score_parts(self, frame: pl.DataFrame):
-        """(owner, trees score, linear score, baseline score) of every row."""
-        check_is_fitted(self, "classes_")
-        owner = frame[OWNER].to_numpy()
-        base = frame.select(BASELINES[self.baseline])[:, 0].to_numpy().astype(np.float64)
-        with threadpool_limits(1):
-            h, lin = self._learned(frame.select(FEATURE_COLUMNS).to_numpy())
-        return owner, h, lin, base
 
 
 # -- training sets --------------------------------------------------------------------
@@ -517,7 +423,7 @@ def _choose_segment_orders(
             quality[LEARNED_ORDER] = _group_quality(part, learned)
             owner = part[OWNER].to_numpy()
             base = part.select(BASELINES[best_base[5:]])[:, 0].to_numpy()
-            mixed = _within_owner_pct(owner, learned) + _within_owner_pct(owner, base)
+            mixed = within_owner_pct(owner, learned) + within_owner_pct(owner, base)
             quality[MIX + best_base[5:]] = _group_quality(part, mixed)
         means = {k: float(q.mean() / 2) for k, q in quality.items()}
         choice = max(means, key=lambda k: (means[k], k == MODEL_ORDER))

@@ -8,8 +8,13 @@ carries a sha256 of its own content), and refuses with :class:`ModelIntegrityErr
 Layout, in ``<home>/models/``::
 
     engagement-20260101T120000Z.joblib   the estimator (mode 0600)
+    engagement-20260101T120000Z.npz      its serving form, when it has one (mode 0600)
     engagement-20260101T120000Z.json     its card (mode 0600)
     registry.json                         history: every save, newest last
+
+The serving form (:func:`load_serving`) is plain numeric arrays read with
+``allow_pickle=False``: the daily plan scores with it without unpickling anything and
+without importing scikit-learn (``pipelines.portable``). Its sha256 is in the card too.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from recommender.paths import ensure_home, models_dir
 CARD_VERSION = 1
 REGISTRY_FILE = "registry.json"
 ARTIFACT_SUFFIX = ".joblib"
+SERVING_SUFFIX = ".npz"
 CARD_SUFFIX = ".json"
 
 
@@ -84,8 +90,12 @@ def save_model(
     metrics: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
     now: datetime | None = None,
+    serving: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Save ``model`` and its card in ``<home>/models``; return the card."""
+    """Save ``model`` and its card in ``<home>/models``; return the card.
+
+    ``serving`` (named numpy arrays, e.g. :func:`pipelines.portable.export_ranker`) is
+    saved beside it as ``<model_id>.npz`` and recorded in the card."""
     import joblib
 
     if not name.replace("-", "").replace("_", "").isalnum():
@@ -119,6 +129,15 @@ def save_model(
         "metrics": metrics or {},
         "details": details or {},
     }
+    if serving is not None:
+        import numpy as np
+
+        buffer = io.BytesIO()
+        np.savez(buffer, **serving)
+        data = buffer.getvalue()
+        serving_path = folder / f"{model_id}{SERVING_SUFFIX}"
+        _write_private(serving_path, data)
+        card["serving"] = {"file": serving_path.name, "sha256": hashlib.sha256(data).hexdigest()}
     card["card_sha256"] = _card_digest(card)
     _write_private(folder / f"{model_id}{CARD_SUFFIX}", _dumps(card))
     history = _read_registry(folder)
@@ -191,6 +210,22 @@ def verify_model(
     Reads bytes only: nothing is unpickled here.
     """
     card_path = _card_path(home, model_id, name)
+    card = _checked_card(card_path)
+    artifact = card_path.parent / str(card.get("artifact", ""))
+    if Path(card.get("artifact", "")).name != card.get("artifact") or not artifact.is_file():
+        raise ModelIntegrityError(f"{card_path}: its model file {artifact.name!r} is missing")
+    actual = sha256_file(artifact)
+    if actual != card.get("artifact_sha256"):
+        raise ModelIntegrityError(
+            f"{artifact}: sha256 {actual[:12]}... does not match its card "
+            f"({str(card.get('artifact_sha256'))[:12]}...); the file was changed after training, "
+            "so it is not loaded (joblib files can run code). Retrain with 'helpnext train'."
+        )
+    return card
+
+
+def _checked_card(card_path: Path) -> dict[str, Any]:
+    """A card whose own checksum holds; raises otherwise."""
     try:
         card = json.loads(card_path.read_text())
     except (OSError, ValueError) as err:
@@ -201,16 +236,6 @@ def verify_model(
         raise ModelIntegrityError(
             f"{card_path}: the model card was edited (its checksum does not match); refusing to "
             "load the model. Retrain with 'helpnext train'."
-        )
-    artifact = card_path.parent / str(card.get("artifact", ""))
-    if Path(card.get("artifact", "")).name != card.get("artifact") or not artifact.is_file():
-        raise ModelIntegrityError(f"{card_path}: its model file {artifact.name!r} is missing")
-    actual = sha256_file(artifact)
-    if actual != card.get("artifact_sha256"):
-        raise ModelIntegrityError(
-            f"{artifact}: sha256 {actual[:12]}... does not match its card "
-            f"({str(card.get('artifact_sha256'))[:12]}...); the file was changed after training, "
-            "so it is not loaded (joblib files can run code). Retrain with 'helpnext train'."
         )
     return card
 
@@ -230,11 +255,45 @@ def load_model(
     return joblib.load(io.BytesIO(data)), card
 
 
+def load_serving(
+    home: Path, model_id: str | None = None, name: str = "engagement"
+) -> tuple[dict[str, Any], dict] | None:
+    """(arrays, card) of the newest ``name`` model's serving form (or ``model_id``'s), or
+    None when that model has none (saved before serving forms, or not exportable).
+
+    The card's own checksum and the file's sha256 are checked on the very bytes loaded;
+    the arrays are read with ``allow_pickle=False``, so nothing runs code."""
+    from pipelines.portable import load_arrays
+
+    card_path = _card_path(home, model_id, name)
+    card = _checked_card(card_path)
+    entry = card.get("serving")
+    if not entry:
+        return None
+    path = card_path.parent / str(entry.get("file", ""))
+    if Path(str(entry.get("file", ""))).name != entry.get("file") or not path.is_file():
+        raise ModelIntegrityError(f"{card_path}: its serving file {path.name!r} is missing")
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != entry.get("sha256"):
+        raise ModelIntegrityError(
+            f"{path}: sha256 {actual[:12]}... does not match its card "
+            f"({str(entry.get('sha256'))[:12]}...); the file was changed after training, so it "
+            "is not used. Retrain with 'helpnext train'."
+        )
+    try:
+        return load_arrays(io.BytesIO(data)), card
+    except ValueError as err:  # e.g. an object array, which would need pickle
+        raise ModelIntegrityError(f"{path}: not a plain-array serving file ({err})") from None
+
+
 def score_contacts(store, owner_id: int, as_of: datetime):
     """``(frame[contact, engagement], model_id)`` from the newest verified engagement model
     for one owner of ``store`` at ``as_of``; None when no model was trained yet.
 
-    A model that fails verification raises :class:`ModelIntegrityError`.
+    Scores with the model's serving form when it has one (no unpickling, no scikit-learn
+    import: what keeps ``helpnext today`` fast), else with the estimator itself. A model
+    that fails verification raises :class:`ModelIntegrityError`.
     """
     import polars as pl
 
@@ -244,7 +303,19 @@ def score_contacts(store, owner_id: int, as_of: datetime):
     home = Path(store.path).parent
     if not any(c.get("name") == "engagement" for c in list_models(home)):
         return None
-    model, card = load_model(home)
+    found = load_serving(home)
+    if found is not None:
+        from pipelines.portable import ExportError, PortableRanker
+
+        arrays, card = found
+        try:
+            model = PortableRanker(arrays)
+        except (ExportError, KeyError, TypeError, ValueError) as err:
+            raise ModelIntegrityError(
+                f"{card['model_id']}: serving file unusable ({err}); retrain with 'helpnext train'"
+            ) from None
+    else:
+        model, card = load_model(home)
     events = load_events(store, [owner_id], before=as_of)
     frame = build_features(events, as_of).collect()
     if frame.height == 0:

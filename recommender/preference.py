@@ -30,10 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sklearn.base import BaseEstimator
-from sklearn.feature_extraction import FeatureHasher
-from sklearn.linear_model import LogisticRegression
-from sklearn.utils.validation import check_is_fitted
 
 from recommender.store import Store, utcnow
 
@@ -166,58 +162,43 @@ def feature_dict(values: dict) -> dict[str, float]:
     return out
 
 
-class PreferenceModel(BaseEstimator):
-    """Logistic regression on hashed suggestion features: p(done | shown)."""
+class LinearPreference:
+    """The serving form of a trained :class:`~recommender.preference_model.PreferenceModel`:
+    one weight per feature name plus an intercept, read from plain arrays (no pickle, no
+    scikit-learn import). ``p(done) = 1 / (1 + exp(-(b + sum_k w_k x_k)))``, exactly the
+    logistic regression it was exported from."""
 
-    def __init__(self, C: float = DEFAULT_C, n_features: int = 2**14, random_state: int = 0):
-        self.C = C
-        self.n_features = n_features
-        self.random_state = random_state
+    def __init__(self, arrays: dict):
+        names = [str(n) for n in arrays["names"]]
+        coef = np.asarray(arrays["coef"], dtype=np.float64)
+        if len(names) != len(coef):
+            raise ValueError(f"{len(names)} feature names but {len(coef)} weights")
+        self.weights = dict(zip(names, coef.tolist(), strict=True))
+        self.intercept = float(np.asarray(arrays["intercept"], dtype=np.float64).ravel()[0])
 
-    def _matrix(self, features: list[dict]):
-        hasher = FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
-        return hasher.transform(feature_dict(f) for f in features)
-
-    def fit(self, features: list[dict], y, sample_weight=None) -> PreferenceModel:
-        y = np.asarray(y, dtype=int)
-        if len(features) != len(y):
-            raise ValueError(f"{len(features)} feature rows but {len(y)} labels")
-        if len(set(y.tolist())) < 2:
-            raise ValueError("need both outcomes (done and not done) to learn a preference")
-        self.model_ = LogisticRegression(
-            C=self.C, solver="liblinear", max_iter=1000, random_state=self.random_state
-        ).fit(self._matrix(features), y, sample_weight=sample_weight)
-        self.n_train_ = len(y)
-        return self
+    def decision_function(self, features: list[dict]) -> np.ndarray:
+        get = self.weights.get
+        return np.array(
+            [
+                self.intercept + sum(get(k, 0.0) * v for k, v in feature_dict(f).items())
+                for f in features
+            ],
+            dtype=np.float64,
+        )
 
     def predict_proba(self, features: list[dict]) -> np.ndarray:
         """p(done) for each row (a 1-D array)."""
-        check_is_fitted(self, "model_")
-        if not features:
-            return np.zeros(0)
-        return self.model_.predict_proba(self._matrix(features))[:, 1]
+        return 1.0 / (1.0 + np.exp(-self.decision_function(features)))
 
 
-class PriorModel(BaseEstimator):
-    """The engagement prior alone, calibrated to p(done): what ranks with no preference."""
+def __getattr__(name: str):
+    # the scikit-learn estimators live apart so the daily plan never imports scikit-learn;
+    # joblib files saved when they lived here still find them under this module's name
+    if name in ("PreferenceModel", "PriorModel"):
+        from recommender import preference_model
 
-    def fit(self, features: list[dict], y, sample_weight=None) -> PriorModel:
-        x = np.array([[float(f.get("prior") or 0.0)] for f in features])
-        y = np.asarray(y, dtype=int)
-        if len(set(y.tolist())) < 2:
-            self.constant_ = float(y.mean()) if len(y) else 0.5
-        else:
-            self.model_ = LogisticRegression(solver="liblinear").fit(
-                x, y, sample_weight=sample_weight
-            )
-        return self
-
-    def predict_proba(self, features: list[dict]) -> np.ndarray:
-        x = np.array([[float(f.get("prior") or 0.0)] for f in features]).reshape(-1, 1)
-        if hasattr(self, "constant_"):
-            return np.full(len(features), self.constant_)
-        check_is_fitted(self, "model_")
-        return self.model_.predict_proba(x)[:, 1]
+        return getattr(preference_model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- the promoted model and the plan hook ---------------------------------------------------
@@ -241,8 +222,9 @@ _LOADED: dict[tuple[str, str], tuple[str, object]] = {}
 def load_promoted(store: Store, owner: int):
     """(model, model_id) of the promoted preference model of ``owner``, or None.
 
-    The artifact is verified against its card before it is unpickled (model_registry);
-    a model that fails the check raises :class:`ModelIntegrityError`.
+    Its serving form (:class:`LinearPreference`, plain arrays checked against the card) when
+    it has one; else the joblib artifact, verified against its card before it is unpickled.
+    A model that fails a check raises :class:`ModelIntegrityError`.
     """
     from recommender import model_registry
 
@@ -250,6 +232,14 @@ def load_promoted(store: Store, owner: int):
     if model_id is None:
         return None
     home = home_of(store)
+    found = model_registry.load_serving(home, model_id=model_id, name=MODEL_NAME)
+    if found is not None:
+        try:
+            return LinearPreference(found[0]), model_id
+        except (KeyError, ValueError) as err:
+            raise model_registry.ModelIntegrityError(
+                f"preference model {model_id}: serving file unusable ({err}); retrain"
+            ) from None
     card = model_registry.verify_model(home, model_id=model_id, name=MODEL_NAME)
     key = (str(home), model_id)
     cached = _LOADED.get(key)
@@ -381,10 +371,14 @@ def choose_c(train: pl.DataFrame, train_x: list[dict]) -> float:
     fit_y, val_y = train["label"][:cut].to_numpy(), train["label"][cut:].to_numpy()
     if cut < MIN_TRAIN or n - cut < MIN_TEST or len(set(fit_y.tolist())) < 2:
         return DEFAULT_C
+    from recommender import preference_model
+
     weight = train["weight"].to_numpy()
     scores = {}
     for c in C_GRID:
-        model = PreferenceModel(C=c).fit(train_x[:cut], fit_y, sample_weight=weight[:cut])
+        model = preference_model.PreferenceModel(C=c).fit(
+            train_x[:cut], fit_y, sample_weight=weight[:cut]
+        )
         scores[c] = ips_log_loss(val_y, model.predict_proba(train_x[cut:]), weight[cut:])
     return min(C_GRID, key=lambda c: (scores[c], c))
 
@@ -432,6 +426,8 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
     train_x = [json.loads(f) for f in train["features"].to_list()]
     test_x = [json.loads(f) for f in test["features"].to_list()]
     strength = choose_c(train, train_x)
+    from recommender.preference_model import PreferenceModel, PriorModel
+
     candidate = PreferenceModel(C=strength).fit(
         train_x, train["label"].to_numpy(), sample_weight=train["weight"].to_numpy()
     )
@@ -464,6 +460,7 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
         name=MODEL_NAME,
         training_data_sha256=digest,
         metrics=metrics,
+        serving=candidate.serving_arrays(),
         details={
             "owner_id": owner,
             "as_of": as_of.isoformat(),

@@ -4,6 +4,7 @@ import json
 import math
 from datetime import datetime, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 from test_actions_helpers import AS_OF, build_home
@@ -223,12 +224,35 @@ def test_a_tampered_preference_model_is_refused(cli, helpnext_home):
     with open_store(helpnext_home) as store:
         build_home(store)
         result = pref.train_preference(store, as_of=_fill(store))
-    artifact = models_dir(helpnext_home) / f"{result.model_id}.joblib"
-    artifact.write_bytes(artifact.read_bytes() + b"\0")
+    # today reads the serving form (plain arrays), the file it would act on
+    serving = models_dir(helpnext_home) / f"{result.model_id}.npz"
+    serving.write_bytes(serving.read_bytes() + b"\0")
     refused = cli("today", "--as-of", DAY)
     assert refused.exit_code == 1
     assert "does not match its card" in refused.stderr
     assert refused.stderr.count("\n") == 1
+
+
+def test_the_serving_form_predicts_like_the_estimator(helpnext_home):
+    from recommender import model_registry
+    from recommender.preference_model import PreferenceModel
+
+    with open_store(helpnext_home) as store:
+        build_home(store)
+        result = pref.train_preference(store, as_of=_fill(store))
+        rows = pref.training_rows(store, store.owner_id(), datetime(2030, 1, 1))
+    features = [json.loads(f) for f in rows["features"].to_list()]
+    estimator, _ = model_registry.load_model(helpnext_home, result.model_id, pref.MODEL_NAME)
+    assert isinstance(estimator, PreferenceModel)
+    arrays, _ = model_registry.load_serving(helpnext_home, result.model_id, pref.MODEL_NAME)
+    serving = pref.LinearPreference(arrays)
+    expected = estimator.predict_proba(features)
+    assert len(expected) == rows.height > 30
+    assert np.allclose(serving.predict_proba(features), expected, rtol=0, atol=1e-12)
+    unseen = dict(features[0], company="a company never seen", tags=["brand-new-tag"])
+    assert np.allclose(
+        serving.predict_proba([unseen]), estimator.predict_proba([unseen]), rtol=0, atol=1e-12
+    )
 
 
 def test_add_features_matches_the_context(helpnext_home):

@@ -15,7 +15,8 @@ import pytest
 
 from pipelines.evaluate import events_from_edges
 from pipelines.features import FEATURE_COLUMNS, build_features
-from pipelines.train import EngagementRanker, reorder_within, train_engagement, training_cutoffs
+from pipelines.ranking import reorder_within
+from pipelines.train import EngagementRanker, train_engagement, training_cutoffs
 from recommender import model_registry
 from recommender.errors import ModelIntegrityError, NotFoundError
 

@@ -2,8 +2,10 @@
 (position, company, tags, notes, endorsed skills, past messages), by TF-IDF + cosine,
 weighted by the article's freshness. Never the same item twice to the same person.
 
-The text model is scikit-learn's ``TfidfVectorizer`` (English stop words, sublinear tf,
-smooth idf, l2-normalised rows) and cosine similarity."""
+The text model is TF-IDF (English stop words, sublinear tf, smooth idf, l2-normalised rows)
+and cosine similarity. ``tfidf`` reproduces scikit-learn's ``TfidfVectorizer`` exactly (same
+vocabulary, same floats) with numpy and scipy.sparse only, because importing scikit-learn
+alone costs more than a second on the daily path."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from recommender.actions import PlanContext, candidates_frame, day, first_name
+from recommender.actions.stop_words import ENGLISH_STOP_WORDS
 from recommender.items import item_text, load_items
 
 MIN_SIMILARITY = 0.08
@@ -24,19 +27,86 @@ TOKEN_PATTERN = re.compile(r"(?u)(?<![\w+#])[a-zA-Z][a-zA-Z0-9+#]+")  # keeps C+
 
 
 def tfidf(docs: list[str]):
-    """TF-IDF of ``docs`` (scikit-learn's ``TfidfVectorizer``): (csr matrix with sorted
-    indices, vocabulary array), or None when no document has a term."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """TF-IDF of ``docs``: (csr matrix with sorted indices, vocabulary array), or None when
+    no document has a term.
 
-    vectorizer = TfidfVectorizer(
-        stop_words="english", sublinear_tf=True, token_pattern=TOKEN_PATTERN.pattern
-    )
-    try:
-        matrix = vectorizer.fit_transform(docs).tocsr()
-    except ValueError:  # empty vocabulary: nothing but stop words or no words at all
+    Same result as scikit-learn's ``TfidfVectorizer(stop_words="english",
+    sublinear_tf=True, token_pattern=TOKEN_PATTERN.pattern).fit_transform(docs)`` and its
+    ``get_feature_names_out()`` (bit for bit in practice; the tests demand 1e-12):
+    lowercase, ``TOKEN_PATTERN`` tokens minus English stop words; columns = sorted distinct
+    terms; tf = 1 + ln(count); idf = ln((1 + n) / (1 + df)) + 1; rows divided by their l2
+    norm, the sum of squares taken in scikit-learn's order (terms by first occurrence in
+    the corpus)."""
+    from scipy.sparse import csr_matrix
+
+    findall = TOKEN_PATTERN.findall
+    stop = ENGLISH_STOP_WORDS
+    tokens: list[str] = []
+    lengths = np.zeros(len(docs), dtype=np.int64)
+    for d, doc in enumerate(docs):
+        terms = [t for t in findall(doc.lower()) if t not in stop]
+        tokens += terms
+        lengths[d] = len(terms)
+    first_seen = list(dict.fromkeys(tokens))  # scikit-learn's provisional column order
+    n_terms = len(first_seen)
+    if n_terms == 0:  # scikit-learn: "empty vocabulary" ValueError
         return None
-    matrix.sort_indices()
-    return matrix, vectorizer.get_feature_names_out()
+    column = dict(zip(first_seen, range(n_terms), strict=True))
+    cols = np.fromiter(map(column.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    # one entry per (document, term), ordered by document then first-seen column
+    keys, counts = np.unique(rows * n_terms + cols, return_counts=True)
+    rows, cols = np.divmod(keys, n_terms)
+    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=len(docs)), out=indptr[1:])
+
+    df = np.bincount(cols, minlength=n_terms).astype(np.float64)
+    df += 1.0
+    idf = np.full(n_terms, float(len(docs) + 1))
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+
+    data = np.log(counts.astype(np.float64))
+    data += 1.0
+    data *= idf[cols]
+    norms = np.sqrt(_sequential_row_sums(data * data, indptr))
+    data /= np.repeat(norms, np.diff(indptr))
+
+    # columns renumbered to sorted terms, entries re-sorted within rows
+    vocab = sorted(first_seen)
+    rank = np.empty(n_terms, dtype=np.int64)
+    rank[[column[t] for t in vocab]] = np.arange(n_terms)
+    cols = rank[cols]
+    order = np.argsort(rows * n_terms + cols, kind="stable")
+    index_dtype = np.int32 if max(len(data), n_terms) < np.iinfo(np.int32).max else np.int64
+    matrix = csr_matrix(
+        (data[order], cols[order].astype(index_dtype), indptr.astype(index_dtype)),
+        shape=(len(docs), n_terms),
+    )
+    matrix.has_sorted_indices = True
+    return matrix, np.asarray(vocab, dtype=object)
+
+
+def _sequential_row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Per-row sums of csr ``values``, added strictly left to right from 0.0 like
+    scikit-learn's row normaliser (numpy's own sums are pairwise, so they can differ in the
+    last bit). Vectorised across rows: step k adds the k-th entry of every row that has
+    one."""
+    lengths = np.diff(indptr)
+    by_length = np.argsort(-lengths, kind="stable")
+    starts = indptr[:-1][by_length]
+    remaining = lengths[by_length]
+    sums = np.zeros(len(lengths))
+    # rows_with[k] = how many rows have more than k entries (they come first)
+    rows_with = np.searchsorted(
+        -remaining, -np.arange(remaining[0] if len(remaining) else 0), "left"
+    )
+    for k, m in enumerate(rows_with.tolist()):
+        sums[:m] += values[starts[:m] + k]
+    out = np.empty_like(sums)
+    out[by_length] = sums
+    return out
 
 
 def vectorize(profile_docs: list[str], item_docs: list[str]):

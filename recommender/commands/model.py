@@ -95,6 +95,7 @@ def train(
     one on your most recent answers."""
     from datetime import timedelta
 
+    from pipelines.portable import serving_form
     from pipelines.train import train_engagement
     from recommender.model_registry import save_model
     from recommender.store import PERSONAL_OWNER
@@ -109,6 +110,7 @@ def train(
             f"no interactions before --as-of {when.isoformat()}: nothing to learn from"
         )
     result = train_engagement(past, when, timedelta(days=horizon))
+    serving = serving_form(result.model, past, when)
     card = save_model(
         home_dir,
         result.model,
@@ -121,6 +123,7 @@ def train(
             "training_rows": result.n_rows,
             "training_groups": result.n_groups,
         },
+        serving=serving,
     )
     from recommender.preference import train_preference
     from recommender.store import open_store
