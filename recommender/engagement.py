@@ -33,7 +33,7 @@ def interactions_rank(store: Store, owner_id: int, as_of: datetime) -> pl.DataFr
     ).with_columns(pl.col("contact").cast(pl.Int64), pl.col("engagement").cast(pl.Float64))
 
 
-def model_engagement(store: Store, owner_id: int, as_of: datetime):
+def model_engagement(store: Store, owner_id: int, as_of: datetime, events=None):
     """(scores, model version) from the newest trained engagement model
     (``recommender.model_registry.score_contacts``), or None when none was trained.
 
@@ -50,7 +50,7 @@ def model_engagement(store: Store, owner_id: int, as_of: datetime):
     if scorer is None:
         return None
     try:
-        result = scorer(store, owner_id, as_of)
+        result = scorer(store, owner_id, as_of, events)
     except HelpnextError:
         raise
     except Exception:  # noqa: BLE001 - e.g. a model from an older feature set

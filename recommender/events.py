@@ -14,8 +14,9 @@ def load_events(
     store: Store, owner_ids: list[int] | None = None, before: datetime | None = None
 ) -> pl.LazyFrame:
     """Interactions as ``owner, contact, ts, direction, channel, is_give, thread,
-    n_participants``; only ``owner_ids`` when given, only ``ts < before`` when given.
-    Merged-away contacts are folded into the contact they were merged into."""
+    n_participants`` (in store order: every consumer sorts what it needs); only
+    ``owner_ids`` when given, only ``ts < before`` when given. Merged-away contacts are folded
+    into the contact they were merged into (no join at all while nobody is merged)."""
     where, params = ["TRUE"], []
     if owner_ids is not None:
         where.append("list_contains(?, i.owner_id)")
@@ -23,12 +24,20 @@ def load_events(
     if before is not None:
         where.append("i.ts < ?")
         params.append(before)
+    merged = store.scalar("SELECT count(*) FROM contacts WHERE merged_into IS NOT NULL")
+    contact, source = (
+        (
+            "coalesce(c.merged_into, i.contact_id)",
+            "interactions i LEFT JOIN contacts c USING (contact_id)",
+        )
+        if merged
+        else ("i.contact_id", "interactions i")
+    )
     frame = store.frame(
-        f"""SELECT i.owner_id AS owner, coalesce(c.merged_into, i.contact_id) AS contact, i.ts,
+        f"""SELECT i.owner_id AS owner, {contact} AS contact, i.ts,
                    i.direction, i.channel, i.is_give, i.thread, i.n_participants
-            FROM interactions i LEFT JOIN contacts c USING (contact_id)
-            WHERE {" AND ".join(where)}
-            ORDER BY i.ts""",
+            FROM {source}
+            WHERE {" AND ".join(where)}""",
         params,
     )
     return conform_events(frame)

@@ -287,9 +287,10 @@ def load_serving(
         raise ModelIntegrityError(f"{path}: not a plain-array serving file ({err})") from None
 
 
-def score_contacts(store, owner_id: int, as_of: datetime):
+def score_contacts(store, owner_id: int, as_of: datetime, events=None):
     """``(frame[contact, engagement], model_id)`` from the newest verified engagement model
     for one owner of ``store`` at ``as_of``; None when no model was trained yet.
+    ``events``: that owner's events before ``as_of``, when the caller has read them already.
 
     Scores with the model's serving form when it has one (no unpickling, no scikit-learn
     import: what keeps ``helpnext today`` fast), else with the estimator itself. A model
@@ -316,7 +317,8 @@ def score_contacts(store, owner_id: int, as_of: datetime):
             ) from None
     else:
         model, card = load_model(home)
-    events = load_events(store, [owner_id], before=as_of)
+    if events is None:
+        events = load_events(store, [owner_id], before=as_of)
     frame = build_features(events, as_of).collect()
     if frame.height == 0:
         return pl.DataFrame(schema={"contact": pl.Int64, "engagement": pl.Float64}), card[

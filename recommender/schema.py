@@ -242,6 +242,34 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        5,
+        """
+        -- the day's per-contact statistics and engagement scores of the newest plan
+        -- (recommender.plan_cache): reused by a later plan the same day while the owner's
+        -- interactions, contacts and engagement model are unchanged; one entry per owner
+        CREATE TABLE plan_cache (
+            owner_id      BIGINT PRIMARY KEY,
+            cache_key     TEXT NOT NULL,       -- model + fingerprint of interactions and contacts
+            as_of         TIMESTAMP NOT NULL,  -- the moment the scores were computed for
+            model_version TEXT NOT NULL,
+            created_at    TIMESTAMP NOT NULL
+        );
+        CREATE TABLE plan_cache_contacts (
+            owner_id          BIGINT NOT NULL,
+            contact_id        BIGINT NOT NULL,
+            n_events          BIGINT NOT NULL,
+            n_out             BIGINT NOT NULL,
+            n_in              BIGINT NOT NULL,
+            first_ts          TIMESTAMP NOT NULL,
+            last_ts           TIMESTAMP NOT NULL,
+            interactions_rank DOUBLE NOT NULL,
+            rhythm_mean       DOUBLE,
+            rhythm_days       DOUBLE,
+            engagement        DOUBLE NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -331,78 +331,95 @@ def start_of_day(ts: datetime) -> datetime:
     return ts.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def interaction_source(store: Store) -> tuple[str, str]:
-    """(FROM clause, contact expression) over ``interactions i``: merged-away contacts fold
-    into the contact they were merged into; without any merge, no join is needed."""
-    if store.scalar("SELECT count(*) FROM contacts WHERE merged_into IS NOT NULL"):
-        return (
-            "interactions i JOIN contacts c USING (contact_id)",
-            "coalesce(c.merged_into, i.contact_id)",
-        )
-    return "interactions i", "i.contact_id"
+def owner_events(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
+    """The owner's events before ``as_of`` (merged-away contacts folded into the contact they
+    were merged into): read from the store once per plan, shared by the statistics, the
+    rhythm and the engagement model."""
+    from recommender.events import load_events
+
+    return load_events(store, [owner], before=as_of).collect()
 
 
-def contact_stats(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
+def contact_stats(
+    store: Store, owner: int, as_of: datetime, events: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One row per contact the owner exchanged anything with before ``as_of``: counts,
     first/last dates, days since, Interactions Rank, and a first estimate of the rhythm
     (mean gap; :func:`exact_rhythm` replaces it by the median gap between days in touch
-    for the contacts that matter). One scan of the interactions."""
+    for the contacts that matter). ``events``: :func:`owner_events`, when already read."""
     from recommender.engagement import HALF_LIFE_DAYS, OUT_WEIGHT
 
-    source, key = interaction_source(store)
-    frame = store.frame(
-        f"""WITH agg AS (
-               SELECT {key} AS contact, count(*) AS n_events,
-                      count(*) FILTER (WHERE i.direction = 'out') AS n_out,
-                      count(*) FILTER (WHERE i.direction = 'in') AS n_in,
-                      min(i.ts) AS first_ts, max(i.ts) AS last_ts,
-                      sum(CASE WHEN i.direction = 'out' THEN {OUT_WEIGHT} ELSE 1.0 END
-                          * pow(0.5, date_diff('second', i.ts, ?::TIMESTAMP) / 86400.0
-                                     / {HALF_LIFE_DAYS})) AS interactions_rank
-               FROM {source}
-               WHERE i.owner_id = ? AND i.ts < ?
-               GROUP BY ALL)
-           SELECT a.contact, c.display_name AS name, c.company, c.position, c.connected_on,
-                  a.n_events, a.n_out, a.n_in, a.first_ts, a.last_ts, a.interactions_rank,
-                  CASE WHEN a.n_events > 1
-                       THEN date_diff('second', a.first_ts, a.last_ts) / 86400.0 / (a.n_events - 1)
-                  END AS rhythm_days,
-                  date_diff('second', a.last_ts, ?::TIMESTAMP) / 86400.0 AS days_since
-           FROM agg a JOIN contacts c ON c.contact_id = a.contact
-           ORDER BY a.contact""",
-        [as_of, owner, as_of, as_of],
-    )
-    return frame.with_columns(
-        pl.col("contact").cast(pl.Int64),
-        pl.col("n_events").cast(pl.Int64),
-        pl.col("n_out").cast(pl.Int64),
-        pl.col("n_in").cast(pl.Int64),
-        pl.col("rhythm_days").cast(pl.Float64),
-    )
-
-
-def exact_rhythm(store: Store, owner: int, as_of: datetime, contacts: list[int]) -> pl.DataFrame:
-    """``contact, rhythm_days``: the median gap in days between the days in touch."""
-    source, key = interaction_source(store)
-    return store.frame(
-        f"""WITH pool AS (SELECT unnest(?::BIGINT[]) AS contact),
-           days AS (
-               SELECT DISTINCT {key} AS contact, i.ts::DATE AS d
-               FROM {source}
-               JOIN pool p ON p.contact = {key}
-               WHERE i.owner_id = ? AND i.ts < ?),
-           gaps AS (SELECT contact, d - lag(d) OVER (PARTITION BY contact ORDER BY d) AS gap
-                    FROM days)
-           SELECT contact, median(gap)::DOUBLE AS rhythm_days FROM gaps GROUP BY contact""",
-        [contacts, owner, as_of],
-    ).with_columns(pl.col("contact").cast(pl.Int64), pl.col("rhythm_days").cast(pl.Float64))
-
-
-def _overdue(stats: pl.DataFrame) -> pl.DataFrame:
-    return stats.with_columns(
-        (pl.col("days_since") / pl.col("rhythm_days").fill_null(30.0).clip(7.0, None)).alias(
-            "overdue"
+    if events is None:
+        events = owner_events(store, owner, as_of)
+    when = pl.lit(as_of, dtype=pl.Datetime("us"))
+    out = pl.col("direction") == "out"
+    age = (when - pl.col("ts")).dt.total_microseconds() / 86_400e6
+    agg = (
+        events.lazy()
+        .group_by("contact")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_events"),
+            out.sum().cast(pl.Int64).alias("n_out"),
+            (pl.col("direction") == "in").sum().cast(pl.Int64).alias("n_in"),
+            pl.col("ts").min().alias("first_ts"),
+            pl.col("ts").max().alias("last_ts"),
+            (pl.when(out).then(OUT_WEIGHT).otherwise(1.0) * pl.lit(0.5).pow(age / HALF_LIFE_DAYS))
+            .sum()
+            .alias("interactions_rank"),
         )
+        .collect()
+    )
+    people = store.frame(
+        "SELECT contact_id AS contact, display_name AS name, company, position, connected_on "
+        "FROM contacts WHERE owner_id = ?",
+        [owner],
+    ).with_columns(pl.col("contact").cast(pl.Int64))
+    span = (pl.col("last_ts") - pl.col("first_ts")).dt.total_microseconds() / 86_400e6
+    return (
+        agg.join(people, on="contact", how="inner")
+        .select(
+            "contact",
+            "name",
+            "company",
+            "position",
+            "connected_on",
+            "n_events",
+            "n_out",
+            "n_in",
+            "first_ts",
+            "last_ts",
+            "interactions_rank",
+            pl.when(pl.col("n_events") > 1)
+            .then(span / (pl.col("n_events") - 1))
+            .cast(pl.Float64)
+            .alias("rhythm_days"),
+            ((when - pl.col("last_ts")).dt.total_microseconds() / 86_400e6).alias("days_since"),
+        )
+        .sort("contact")
+    )
+
+
+def exact_rhythm(events: pl.DataFrame, contacts: list[int]) -> pl.DataFrame:
+    """``contact, rhythm_days``: the median gap in days between the days in touch."""
+    return (
+        events.lazy()
+        .filter(pl.col("contact").is_in(contacts))
+        .select("contact", pl.col("ts").dt.date().alias("d"))
+        .unique()
+        .sort("contact", "d")
+        .with_columns(
+            (pl.col("d") - pl.col("d").shift(1).over("contact")).dt.total_days().alias("gap")
+        )
+        .group_by("contact")
+        .agg(pl.col("gap").median().cast(pl.Float64).alias("rhythm_days"))
+        .filter(pl.col("rhythm_days").is_not_null())
+        .collect()
+    )
+
+
+def _overdue(stats: pl.DataFrame, rhythm: str = "rhythm_days") -> pl.DataFrame:
+    return stats.with_columns(
+        (pl.col("days_since") / pl.col(rhythm).fill_null(30.0).clip(7.0, None)).alias("overdue")
     )
 
 
@@ -412,27 +429,40 @@ def build_context(
     as_of: datetime,
     pool_size: int = POOL_SIZE,
     use_model: bool = True,
+    reuse: bool = True,
 ) -> PlanContext:
-    """Stats, engagement ('who' = its percentile) and the candidate pool."""
-    from recommender.engagement import HEURISTIC_VERSION, model_engagement
+    """Stats, engagement ('who' = its percentile) and the candidate pool.
 
-    stats = contact_stats(store, owner, as_of)
-    found = model_engagement(store, owner, as_of) if use_model else None
-    if found is None:  # the heuristic, already computed in the same scan
-        stats = stats.with_columns(pl.col("interactions_rank").alias("engagement"))
-        version = HEURISTIC_VERSION
+    The per-contact statistics and engagement scores are computed once per day and reused
+    while nothing changes (:mod:`recommender.plan_cache`); ``reuse=False`` recomputes."""
+    from recommender import plan_cache
+
+    key = plan_cache.cache_key(store, owner, use_model)
+    found = plan_cache.load(store, owner, as_of, key) if reuse else None
+    if found is None:
+        base, version = _base_stats(store, owner, as_of, pool_size, use_model)
+        plan_cache.save(store, owner, as_of, key, base, version)
     else:
-        engagement, version = found
-        stats = stats.join(engagement, on="contact", how="left").with_columns(
-            pl.col("engagement").fill_null(0.0)
-        )
-    n = max(stats.height, 1)
-    stats = _overdue(
-        stats.with_columns(((pl.col("engagement").rank("average") - 0.5) / n).alias("who"))
+        base, version = found
+    stats, pool = _with_pool(base, as_of, pool_size)
+    return PlanContext(store, owner, as_of, stats, pool, version)
+
+
+def _with_pool(base: pl.DataFrame, as_of: datetime, pool_size: int):
+    """(stats at ``as_of`` with days since, who and overdue; the candidate pool: the top
+    ``pool_size`` by engagement and the top ``pool_size`` dormant ties, chosen on the
+    mean-gap rhythm)."""
+    n = max(base.height, 1)
+    when = pl.lit(as_of, dtype=pl.Datetime("us"))
+    stats = base.with_columns(
+        ((when - pl.col("last_ts")).dt.total_microseconds() / 86_400e6).alias("days_since"),
+        # ranked at 10 significant digits: equal histories summed in another order still tie
+        ((pl.col("engagement").round_sig_figs(10).rank("average") - 0.5) / n).alias("who"),
     )
     top_engaged = stats.sort(["engagement", "contact"], descending=[True, False]).head(pool_size)
     dormant = (
-        stats.filter((pl.col("n_in") > 0) & (pl.col("n_out") > 0) & (pl.col("overdue") >= 1.5))
+        _overdue(stats, "rhythm_mean")
+        .filter((pl.col("n_in") > 0) & (pl.col("n_out") > 0) & (pl.col("overdue") >= 1.5))
         .with_columns(
             (pl.col("n_events").log1p() * pl.col("overdue").clip(None, 6.0).log1p()).alias("_d")
         )
@@ -440,14 +470,35 @@ def build_context(
         .head(pool_size)
     )
     pool = sorted(set(top_engaged["contact"].to_list()) | set(dormant["contact"].to_list()))
+    return _overdue(stats), pool
+
+
+def _base_stats(store: Store, owner: int, as_of: datetime, pool_size: int, use_model: bool):
+    """(per-contact statistics and engagement at ``as_of``, model version): one read of the
+    owner's events, shared by the statistics, the engagement model and the rhythm."""
+    from recommender.engagement import HEURISTIC_VERSION, model_engagement
+
+    events = owner_events(store, owner, as_of)
+    stats = contact_stats(store, owner, as_of, events).rename({"rhythm_days": "rhythm_mean"})
+    found = model_engagement(store, owner, as_of, events) if use_model else None
+    if found is None:  # the heuristic, already computed in the same pass
+        stats = stats.with_columns(pl.col("interactions_rank").alias("engagement"))
+        version = HEURISTIC_VERSION
+    else:
+        engagement, version = found
+        stats = stats.join(engagement, on="contact", how="left").with_columns(
+            pl.col("engagement").fill_null(0.0)
+        )
+    stats = stats.with_columns(pl.col("rhythm_mean").alias("rhythm_days"))
+    _, pool = _with_pool(stats, as_of, pool_size)
     if pool:  # the median rhythm for the pool (the mean gap stands in for the others)
-        exact = exact_rhythm(store, owner, as_of, pool).rename({"rhythm_days": "_exact"})
-        stats = _overdue(
+        exact = exact_rhythm(events, pool).rename({"rhythm_days": "_exact"})
+        stats = (
             stats.join(exact, on="contact", how="left")
-            .with_columns(pl.coalesce("_exact", "rhythm_days").alias("rhythm_days"))
+            .with_columns(pl.coalesce("_exact", "rhythm_mean").alias("rhythm_days"))
             .drop("_exact")
         )
-    return PlanContext(store, owner, as_of, stats, pool, version)
+    return stats.drop("days_since"), version
 
 
 def recent(as_of: datetime, days: float) -> datetime:
