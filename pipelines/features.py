@@ -142,8 +142,8 @@ def _sorted_events(ev: pl.DataFrame) -> pl.DataFrame:
     """A slim frame of numbers and flags, one row per event, sorted by (pair, ts) with an
     "out" event first at equal ts (a reply at the same second is still a reply).
 
-    One sort on two Int64 keys; strings are reduced to flags before it, so the sort moves
-    little data."""
+    Two stable single-key sorts (by time, then by pair: several times faster than one sort
+    on both keys); strings are reduced to flags before them, so the sorts move little data."""
     is_in = pl.col(DIRECTION) == IN
     group = pl.col(N_PARTICIPANTS) > 2
     return (
@@ -161,7 +161,8 @@ def _sorted_events(ev: pl.DataFrame) -> pl.DataFrame:
             pl.when(group).then(pl.col(THREAD)).alias("_thread"),
             *[pl.col(CHANNEL).is_in(ch).alias(f"_ch_{g}") for g, ch in CHANNEL_GROUPS.items()],
         )
-        .sort("_pair", "_order")
+        .sort("_order", maintain_order=True)
+        .sort("_pair", maintain_order=True)
         .collect()
     )
 

@@ -97,20 +97,33 @@ def _norm_header(name: str) -> str:
 @dataclass
 class Table:
     """A CSV table read as strings: canonical column names, plus what is needed to map a
-    row back to its line in the file for error messages."""
+    row back to its line in the file for error messages (the text, or the bytes it was read
+    from, decoded only when an error needs a line number)."""
 
     label: Path | str
     frame: pl.DataFrame
-    text: str = field(repr=False)
     header_line: int  # 1-based line of the header
     delimiter: str
     dropped_empty: int = 0
     _row_index: pl.Series | None = field(default=None, repr=False)  # frame row -> raw row
+    _text: str | None = field(default=None, repr=False)
+    _raw: bytes | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = decode(self._raw, self.label)
+        return self._text
+
+    def forget_source(self) -> None:
+        """Free the file's text and bytes once no error can need its line numbers."""
+        self._text = self._raw = None
 
     def line_of_row(self, row: int) -> int:
         """1-based line in the file where frame row ``row`` starts."""
         raw = int(self._row_index[row]) if self._row_index is not None else row
-        body = self.text.split("\n", self.header_line)[-1] if self.header_line else self.text
+        text = self.text
+        body = text.split("\n", self.header_line)[-1] if self.header_line else text
         reader = csv.reader(io.StringIO(body, newline=""), delimiter=self.delimiter)
         start = 1
         for i, _ in enumerate(reader):
@@ -144,39 +157,160 @@ def _first_structural_problem(body: str, delimiter: str, width: int, header_line
     return None
 
 
+@dataclass
+class _Columns:
+    """The columns a caller asks for: canonical names in order, and header spellings."""
+
+    wanted: list[str]
+    accept: dict[str, str]  # normalised header -> canonical name
+    need: set[str]  # normalised required names
+
+    @classmethod
+    def of(
+        cls,
+        required: Sequence[str],
+        optional: Sequence[str],
+        aliases: dict[str, Iterable[str]] | None,
+    ) -> _Columns:
+        wanted = list(required) + [c for c in optional if c not in required]
+        accept = {_norm_header(c): c for c in wanted}
+        for canonical, names in (aliases or {}).items():
+            for alt in names:
+                accept.setdefault(_norm_header(alt), canonical)
+        return cls(wanted, accept, {_norm_header(c) for c in required})
+
+    def find_header(self, lines: Sequence[str]) -> tuple[int, str, list[str]] | None:
+        """(0-based index, delimiter, fields) of the first of ``lines`` (up to
+        HEADER_SEARCH_LINES) naming every required column, or None."""
+        for i, line in enumerate(lines[:HEADER_SEARCH_LINES]):
+            for delimiter in (",", "\t", ";"):
+                fields = _split_header(line.rstrip("\r"), delimiter)
+                mapped = {self.accept.get(_norm_header(f)) for f in fields}
+                if self.need <= {_norm_header(m) for m in mapped if m}:
+                    return i, delimiter, fields
+        return None
+
+    def names(self, fields: Sequence[str]) -> list[str]:
+        """Frame column names for header ``fields``: canonical, or a placeholder for a
+        column not asked for and for the second of a duplicated one."""
+        names: list[str] = []
+        seen: set[str] = set()
+        for f in fields:
+            canonical = self.accept.get(_norm_header(f)) or f"__extra_{len(names)}"
+            if canonical in seen:  # a duplicated column: keep the first
+                canonical = f"__dup_{len(names)}"
+            seen.add(canonical)
+            names.append(canonical)
+        return names
+
+    def tidy(
+        self, frame: pl.DataFrame, names: Sequence[str]
+    ) -> tuple[pl.DataFrame, int, pl.Series | None]:
+        """Of ``frame`` read with column ``names``, keep the wanted columns (missing optional ones as nulls), strip surrounding
+        white space (blank -> null) and drop rows that are entirely empty. Returns (frame,
+        rows dropped, frame row -> raw row or None when none was dropped). Only the columns
+        that need it are rewritten: no copies of a several-hundred-MB frame for nothing."""
+        wanted = self.wanted
+        frame = frame.select([c for c in names if not c.startswith(("__extra_", "__dup_"))])
+        missing = [pl.lit(None, dtype=pl.String).alias(c) for c in wanted if c not in frame.columns]
+        frame = frame.with_columns(missing).select(wanted)
+        padded = [
+            c
+            for c in wanted
+            if frame.select(pl.col(c).str.contains(r"^\s|\s$").any()).item()
+            or frame.select((pl.col(c) == "").any()).item()
+        ]
+        if padded:
+            frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in padded)
+        empty = ~pl.any_horizontal(pl.col(c).is_not_null() for c in wanted)
+        n_empty = frame.select(empty.sum()).item()
+        if not n_empty:
+            return frame, 0, None
+        kept = frame.with_row_index("__raw").filter(~empty)
+        return kept.drop("__raw"), n_empty, kept["__raw"]
+
+
+def _read_csv(data: bytes, names: list[str], delimiter: str, skip_lines: int = 0) -> pl.DataFrame:
+    return pl.read_csv(
+        data,
+        has_header=True,
+        skip_lines=skip_lines,
+        new_columns=names,
+        separator=delimiter,
+        infer_schema=False,
+        null_values=NULL_VALUES,
+        quote_char='"',
+        raise_if_empty=False,
+    )
+
+
+# the header of a bytes source is looked for in this much of its start
+_HEAD_BYTES = 256 * 1024
+
+
+def _table_from_bytes(raw: bytes, label: Path | str, columns: _Columns) -> Table | None:
+    """Parse UTF-8 ``raw`` with Polars directly, never decoding it into one Python string;
+    None when anything looks off (the caller then reads it as text, whose errors name the
+    line)."""
+    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    if data.find(b"\x00") >= 0:
+        return None
+    head_bytes = data[:_HEAD_BYTES]
+    cut = head_bytes.rfind(b"\n")
+    head = head_bytes[: cut + 1 if cut >= 0 else len(head_bytes)].decode("utf-8", "ignore")
+    found = columns.find_header(head.split("\n", HEADER_SEARCH_LINES))
+    if found is None:
+        return None
+    index, delimiter, fields = found
+    names = columns.names(fields)
+    try:
+        frame = _read_csv(data, names, delimiter, skip_lines=index)
+    except pl.exceptions.PolarsError:
+        return None
+    del data
+    if frame.width != len(names):
+        return None
+    frame, dropped, row_index = columns.tidy(frame, names)
+    return Table(
+        label=label,
+        frame=frame,
+        header_line=index + 1,
+        delimiter=delimiter,
+        dropped_empty=dropped,
+        _row_index=row_index,
+        _raw=raw,
+    )
+
+
 def read_table(
-    text: str,
+    source: str | bytes,
     label: Path | str,
     required: Sequence[str],
     optional: Sequence[str] = (),
     aliases: dict[str, Iterable[str]] | None = None,
     what: str | None = None,
 ) -> Table:
-    """Parse CSV (or tab-separated) ``text`` into a string-typed frame.
+    """Parse CSV (or tab-separated) ``source`` into a string-typed frame.
 
     Finds the header below any preamble, accepts any column order and letter case, keeps
     only ``required`` + ``optional`` columns (missing optional ones are added as nulls),
     drops rows that are entirely empty, and treats ``NA``-style fillers as nulls.
-    """
-    aliases = {k: list(v) for k, v in (aliases or {}).items()}
-    wanted = list(required) + [c for c in optional if c not in required]
-    accept = {_norm_header(c): c for c in wanted}
-    for canonical, names in aliases.items():
-        for alt in names:
-            accept.setdefault(_norm_header(alt), canonical)
-    need = {_norm_header(c) for c in required}
 
+    ``source`` is the file's text, or its bytes: UTF-8 bytes are parsed as they are (a
+    several-hundred-MB file is never decoded into one Python string; it is decoded only if
+    an error needs a line number); bytes in any other shape (UTF-16, no header found,
+    anything Polars rejects) are decoded and read as text, whose errors name the line.
+    """
+    columns = _Columns.of(required, optional, aliases)
+    if isinstance(source, bytes):
+        if not source.startswith((b"\xff\xfe", b"\xfe\xff")):
+            table = _table_from_bytes(source, label, columns)
+            if table is not None:
+                return table
+        source = decode(source, label)
+    text = source
     lines = text.split("\n", HEADER_SEARCH_LINES)
-    header_at = None
-    for i, line in enumerate(lines[:HEADER_SEARCH_LINES]):
-        for delimiter in (",", "\t", ";"):
-            fields = _split_header(line.rstrip("\r"), delimiter)
-            mapped = {accept.get(_norm_header(f)) for f in fields}
-            if need <= {_norm_header(m) for m in mapped if m}:
-                header_at = (i, delimiter, fields)
-                break
-        if header_at:
-            break
+    header_at = columns.find_header(lines)
     if header_at is None:
         first = next((ln.rstrip("\r") for ln in lines if ln.strip()), "")
         got = ", ".join(f for f in _split_header(first, ",") if f.strip()) or "nothing"
@@ -189,25 +323,9 @@ def read_table(
     index, delimiter, fields = header_at
     header_line = index + 1
     body = text.split("\n", index)[-1] if index else text
-    names = []
-    seen: dict[str, int] = {}
-    for f in fields:
-        canonical = accept.get(_norm_header(f)) or f"__extra_{len(names)}"
-        if canonical in seen:  # a duplicated column: keep the first
-            canonical = f"__dup_{len(names)}"
-        seen[canonical] = 1
-        names.append(canonical)
+    names = columns.names(fields)
     try:
-        frame = pl.read_csv(
-            io.BytesIO(body.encode("utf-8")),
-            has_header=True,
-            new_columns=names,
-            separator=delimiter,
-            infer_schema=False,
-            null_values=NULL_VALUES,
-            quote_char='"',
-            raise_if_empty=False,
-        )
+        frame = _read_csv(body.encode("utf-8"), names, delimiter)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError) as err:
         problem = _first_structural_problem(
             body.split("\n", 1)[-1], delimiter, len(names), header_line
@@ -215,25 +333,15 @@ def read_table(
         if problem:
             raise InputError(label, problem[1], line=problem[0]) from None
         raise InputError(label, f"cannot read as CSV ({str(err).splitlines()[0]})") from None
-    frame = frame.select([c for c in names if not c.startswith(("__extra_", "__dup_"))])
-    for column in wanted:
-        if column not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column))
-    frame = frame.select(wanted)
-    # strip surrounding whitespace; blank -> null
-    frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in wanted)
-    frame = frame.with_row_index("__raw")
-    nonempty = pl.any_horizontal(pl.col(c).is_not_null() for c in wanted)
-    kept = frame.filter(nonempty)
-    dropped = frame.height - kept.height
+    frame, dropped, row_index = columns.tidy(frame, names)
     return Table(
         label=label,
-        frame=kept.drop("__raw"),
-        text=text,
+        frame=frame,
         header_line=header_line,
         delimiter=delimiter,
         dropped_empty=dropped,
-        _row_index=kept["__raw"],
+        _row_index=row_index,
+        _text=text,
     )
 
 
