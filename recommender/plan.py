@@ -293,7 +293,7 @@ def build_plan(
     version = f"{ctx.model_version}+{PLAN_VERSION}"
     ctx.model_version = version
     from recommender.exploration import plan_with_exploration
-    from recommender.preference import rescore
+    from recommender.preference import add_features, rescore
 
     candidates, preference = rescore(ctx, all_candidates(ctx))
     if preference is not None:
@@ -301,6 +301,8 @@ def build_plan(
     chosen = plan_with_exploration(
         ctx, candidates, n, held_back(ctx), choose, explore=preference is not None
     )
+    if "features" not in chosen.columns:  # stored with each pick for the preference model
+        chosen = add_features(ctx, chosen)
     if chosen.height == 0:
         message = (
             "Nobody to suggest right now: no exchanges before this date, or everyone is in "
@@ -323,19 +325,15 @@ def latest_activity(store: Store) -> datetime | None:
 
 
 def top_actions(
-    store_or_events, owner: int, contacts: list[int] | None, as_of: datetime
+    store: Store, owner: int, contacts: list[int] | None, as_of: datetime
 ) -> pl.DataFrame:
     """Batch helper for ``helpnext score --actions``: the best act and its reason for each
     of ``contacts`` (all with evidence when None) of ``owner`` at ``as_of``.
 
-    ``store_or_events`` must be a :class:`Store` (actions need tags, items and texts). Returns
-    ``owner, contact, action, reason`` (contacts with no fitting act are absent). Nothing is
-    stored.
+    Returns ``owner, contact, action, reason`` (contacts with no fitting act are absent).
+    Nothing is stored.
     """
-    if not isinstance(store_or_events, Store):
-        raise TypeError("top_actions needs the Store: actions read tags, items and message texts")
-    store = store_or_events
-    ctx = build_context(store, owner, as_of)
+    ctx = build_context(store, owner, as_of, reuse=False)
     if contacts is not None:
         ctx.pool = sorted(set(contacts))
     frame = all_candidates(ctx)

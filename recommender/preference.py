@@ -251,13 +251,14 @@ def load_promoted(store: Store, owner: int):
 
 
 def rescore(ctx, candidates: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
-    """The plan's preference hook: features on every candidate, and with a promoted model
+    """The plan's preference hook: with a promoted model, features on every candidate,
     ``pref`` = p(done) and ``score`` re-mixed from the prior and it. Returns the candidates
     (sorted by the new score) and the model id used (None: the prior alone)."""
-    frame = add_features(ctx, candidates)
-    found = load_promoted(ctx.store, ctx.owner) if frame.height else None
+    found = load_promoted(ctx.store, ctx.owner) if candidates.height else None
     if found is None:
-        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("pref")), None
+        # no model to read them: the features are added to the picks only (``add_features``)
+        return candidates.with_columns(pl.lit(None, dtype=pl.Float64).alias("pref")), None
+    frame = add_features(ctx, candidates)
     model, model_id = found
     pref = model.predict_proba([json.loads(f) for f in frame["features"].to_list()])
     frame = frame.with_columns(pl.Series("pref", pref, dtype=pl.Float64)).with_columns(

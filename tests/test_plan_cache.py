@@ -141,3 +141,13 @@ def test_a_read_only_store_is_not_written(home):
         ctx = build_context(store, store.owner_id(create=False), AS_OF)
         assert ctx.stats.height > 0
         assert store.scalar("SELECT count(*) FROM plan_cache") == 0
+
+
+def test_a_recomputed_context_keeps_nothing(home):
+    # batch scoring (`score --actions`) recomputes per owner and leaves no cache behind
+    path, _ = home
+    with open_store(path) as store:
+        ctx = build_context(store, store.owner_id(), AS_OF, reuse=False)
+        assert ctx.stats.height > 0
+        assert store.scalar("SELECT count(*) FROM plan_cache") == 0
+        assert store.scalar("SELECT count(*) FROM plan_cache_contacts") == 0

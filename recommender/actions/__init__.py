@@ -434,14 +434,16 @@ def build_context(
     """Stats, engagement ('who' = its percentile) and the candidate pool.
 
     The per-contact statistics and engagement scores are computed once per day and reused
-    while nothing changes (:mod:`recommender.plan_cache`); ``reuse=False`` recomputes."""
+    while nothing changes (:mod:`recommender.plan_cache`); ``reuse=False`` recomputes them
+    and keeps nothing (batch scoring of many owners)."""
     from recommender import plan_cache
 
-    key = plan_cache.cache_key(store, owner, use_model)
-    found = plan_cache.load(store, owner, as_of, key) if reuse else None
+    key = plan_cache.cache_key(store, owner, use_model) if reuse else None
+    found = plan_cache.load(store, owner, as_of, key) if key else None
     if found is None:
         base, version = _base_stats(store, owner, as_of, pool_size, use_model)
-        plan_cache.save(store, owner, as_of, key, base, version)
+        if key:
+            plan_cache.save(store, owner, as_of, key, base, version)
     else:
         base, version = found
     stats, pool = _with_pool(base, as_of, pool_size)
