@@ -169,7 +169,7 @@ def _sorted_events(ev: pl.DataFrame) -> pl.DataFrame:
 
 def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
     """Every per-pair aggregate of the sorted events in one pass: each pair is a contiguous
-    slice, so sums are a weighted ``bincount`` over the slice index, the newest / oldest
+    slice, so sums are ``np.add.reduceat`` over the slice starts, the newest / oldest
     event is the slice's last / first row, and masked minima / maxima are ``reduceat`` over
     the slice starts (no hashing, no Python loop over pairs). Ages of "no such event" are
     null, like a Polars ``min`` over nothing."""
@@ -185,12 +185,11 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
         CONTACT: s[CONTACT].to_numpy()[starts],
     }
 
-    index = np.repeat(np.arange(len(starts)), counts)
-
     def total(x: np.ndarray) -> np.ndarray:
-        # a weighted bincount adds each pair's values in event order, like a plain sum
-        sums = np.bincount(index, weights=x, minlength=len(starts))
-        return sums if x.dtype.kind == "f" else sums.astype(np.int64)
+        # each pair is one contiguous slice: reduceat adds its values in event order
+        if not n:
+            return np.zeros(0, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
+        return np.add.reduceat(x, starts, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
 
     def lowest(x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
         x = x if where is None else np.where(where, x, np.inf)
@@ -209,22 +208,22 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
     cols["_age_first_out"] = highest(age, out)
     for g in CHANNEL_GROUPS:
         cols[f"age_last_{g}"] = lowest(age, s[f"_ch_{g}"].to_numpy())
-    cols["n_out"] = total(out.astype(np.uint8))
-    cols["n_in"] = total(inc.astype(np.uint8))
+    cols["n_out"] = total(out)
+    cols["n_in"] = total(inc)
     cols["n_all"] = counts.astype(np.int64)
-    cols["n_all_dormant_window"] = total((age < DORMANT_DAYS).astype(np.uint8))
+    cols["n_all_dormant_window"] = total(age < DORMANT_DAYS)
     for w in WINDOWS:
         recent = age < w
-        cols[f"n_{OUT}_{w}d"] = total((out & recent).astype(np.uint8))
-        cols[f"n_{IN}_{w}d"] = total((inc & recent).astype(np.uint8))
+        cols[f"n_{OUT}_{w}d"] = total(out & recent)
+        cols[f"n_{IN}_{w}d"] = total(inc & recent)
     for h in (*FAST_HALF_LIVES, *HALF_LIVES):
-        decay = np.power(0.5, age / h)
-        cols[f"dec_{OUT}_{h}"] = total(np.where(out, decay, 0.0))
-        cols[f"dec_{IN}_{h}"] = total(np.where(inc, decay, 0.0))
+        decay = np.exp(age * (-np.log(2.0) / h))  # 0.5 ** (age / h), several times faster
+        cols[f"dec_{OUT}_{h}"] = total(decay * out)
+        cols[f"dec_{IN}_{h}"] = total(decay * inc)
     give = s["_give"].to_numpy()
-    cols["give_out"] = total((give & out).astype(np.uint8))
-    cols["give_in"] = total((give & inc).astype(np.uint8))
-    cols["n_group"] = total(s["_grp"].to_numpy().astype(np.uint8))
+    cols["give_out"] = total(give & out)
+    cols["give_in"] = total(give & inc)
+    cols["n_group"] = total(s["_grp"].to_numpy())
     # reply latency: the time of the pair's next "out" event, by a backward fill whose pair
     # is carried along and checked (no per-pair window needed)
     out_row = pl.col("_out")
@@ -236,7 +235,7 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
     ).to_series()
     answered = latency.is_not_null().to_numpy()
     lat_sum = total(latency.fill_null(0.0).to_numpy())
-    n_answered = total(answered.astype(np.uint8))
+    n_answered = total(answered)
     frame = pl.DataFrame(cols)
     age_cols = ["age_last_out", "age_last_in", "_age_first_out"]
     age_cols += [f"age_last_{g}" for g in CHANNEL_GROUPS]
