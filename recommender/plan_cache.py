@@ -23,20 +23,11 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from recommender.actions import HISTORY_COLUMNS
 from recommender.store import Store, utcnow
 
 CACHE_VERSION = "1"
-COLUMNS = (
-    "n_events",
-    "n_out",
-    "n_in",
-    "first_ts",
-    "last_ts",
-    "interactions_rank",
-    "rhythm_mean",
-    "rhythm_days",
-    "engagement",
-)
+COLUMNS = (*HISTORY_COLUMNS, "rhythm_mean", "rhythm_days", "engagement")
 
 
 def fingerprint(store: Store, owner: int) -> str:

@@ -331,6 +331,11 @@ def start_of_day(ts: datetime) -> datetime:
     return ts.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+# what :func:`contact_stats` says of each contact: who they are, and their history with the owner
+PEOPLE_COLUMNS = ("name", "company", "position", "connected_on")
+HISTORY_COLUMNS = ("n_events", "n_out", "n_in", "first_ts", "last_ts", "interactions_rank")
+
+
 def owner_events(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
     """The owner's events before ``as_of`` (merged-away contacts folded into the contact they
     were merged into): read from the store once per plan, shared by the statistics, the
@@ -379,16 +384,8 @@ def contact_stats(
         agg.join(people, on="contact", how="inner")
         .select(
             "contact",
-            "name",
-            "company",
-            "position",
-            "connected_on",
-            "n_events",
-            "n_out",
-            "n_in",
-            "first_ts",
-            "last_ts",
-            "interactions_rank",
+            *PEOPLE_COLUMNS,
+            *HISTORY_COLUMNS,
             pl.when(pl.col("n_events") > 1)
             .then(span / (pl.col("n_events") - 1))
             .cast(pl.Float64)
