@@ -38,41 +38,37 @@ Decisions (a reader of the data should know them):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import polars as pl
 
 from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
 from pipelines.ingest.linkedin_files import (
     KNOWN_FILES,
+    LINKEDIN_DATES,
+    OWNER_REF,
     Export,
-    head_text,
+    _iso,
     load_table,
+    name_key,
     open_export,
+    url_key,
 )
+from pipelines.ingest.linkedin_messages import (
+    _attach_recipients,
+    _explode_recipients,
+    _message_interactions,
+    _owner_from_messages,
+    _read_messages,
+)
+from pipelines.ingest.text import parse_dates
 from recommender.errors import InputError
-
-OWNER_REF = "\x00owner"
 
 CONNECTIONS_REQUIRED = ("First Name", "Last Name", "Company", "Position", "Connected On")
 CONNECTIONS_OPTIONAL = ("URL", "Email Address")
-MESSAGES_REQUIRED = ("CONVERSATION ID", "FROM", "TO", "DATE", "CONTENT")
-MESSAGES_OPTIONAL = (
-    "CONVERSATION TITLE",
-    "SENDER PROFILE URL",
-    "RECIPIENT PROFILE URLS",
-    "SUBJECT",
-    "FOLDER",
-    "IS MESSAGE DRAFT",
-    "IS CONVERSATION DRAFT",
-)
-MESSAGES_2018_REQUIRED = ("From", "To", "Date", "Content", "Direction")
-MESSAGES_2018_OPTIONAL = ("Subject", "Folder")
 INVITATIONS_REQUIRED = ("From", "To", "Sent At", "Direction")
 INVITATIONS_OPTIONAL = ("Message", "inviterProfileUrl", "inviteeProfileUrl")
 ENDORSE_ROLE = {
@@ -87,13 +83,6 @@ PROFILE_OPTIONAL = ("Headline", "Industry")
 POSITIONS_REQUIRED = ("Company Name", "Title")
 POSITIONS_OPTIONAL = ("Location", "Started On", "Finished On")
 
-LINKEDIN_DATES = [
-    "%Y-%m-%d %H:%M:%S UTC",
-    "%d %b %Y",
-    "%m/%d/%y, %I:%M %p",
-    "%Y/%m/%d %H:%M:%S UTC",
-]
-_TRUE = ("true", "yes", "1")
 DISPLAY_NAMES = {
     "connections.csv": "Connections.csv",
     "messages.csv": "messages.csv",
@@ -105,44 +94,6 @@ DISPLAY_NAMES = {
     "profile.csv": "Profile.csv",
     "positions.csv": "Positions.csv",
 }
-_CREDENTIAL = re.compile(r"^[A-Z][A-Za-z.\-]{0,11}$|^[A-Z.\- ]{2,12}$")
-
-
-# -- keys -------------------------------------------------------------------------------------
-
-
-def name_key(expr: pl.Expr) -> pl.Expr:
-    """Normalised full name: no accents, lower case, letters and digits only, and nothing
-    after a comma ("Jane Doe, MBA" -> "jane doe"). Empty -> null."""
-    return (
-        expr.str.split(",")
-        .list.first()
-        .str.normalize("NFKD")
-        .str.replace_all(r"\p{M}", "")
-        .str.to_lowercase()
-        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
-        .str.strip_chars()
-        .replace("", None)
-    )
-
-
-def url_key(expr: pl.Expr) -> pl.Expr:
-    """A LinkedIn profile URL in one spelling: ``https://www.linkedin.com/in/<slug>``
-    (any scheme, host prefix, query or trailing slash removed; vanity slugs lower-cased).
-    Not a profile URL -> null."""
-    slug = (
-        expr.str.strip_chars()
-        .str.replace(r"[?#].*$", "")
-        .str.extract(r"(?i)^(?:[a-z]+://)?(?:[a-z0-9-]+\.)?linkedin\.com/in/([^/\s]+)", 1)
-    )
-    # vanity slugs are case-insensitive; member ids (ACoAA...) are not
-    slug = pl.when(slug.str.starts_with("ACo")).then(slug).otherwise(slug.str.to_lowercase())
-    return pl.when(slug.is_not_null()).then(pl.lit("https://www.linkedin.com/in/") + slug)
-
-
-def _keys_of(values: list[str]) -> dict[str, str | None]:
-    series = pl.DataFrame({"v": values}, schema={"v": pl.String})
-    return dict(zip(values, series.select(name_key(pl.col("v")))["v"].to_list(), strict=True))
 
 
 def _full_name(first: str, last: str) -> pl.Expr:
@@ -191,7 +142,7 @@ def _read_connections(export: Export, parts: _Parts) -> None:
         CONNECTIONS_OPTIONAL,
         what="LinkedIn Connections",
     )
-    f = t.parse_dates(["Connected On"], LINKEDIN_DATES)
+    f = parse_dates(t, ["Connected On"], preferred=LINKEDIN_DATES)
     f = f.with_row_index("row")
     nameless = (
         pl.col("First Name").is_null() & pl.col("Last Name").is_null() & pl.col("URL").is_null()
@@ -213,213 +164,6 @@ def _read_connections(export: Export, parts: _Parts) -> None:
         url_key(pl.col("URL")).alias("linkedin_url"),
         pl.col("Connected On").alias("connected_on"),
     ).with_columns(name_key(pl.col("display_name")).alias("nk"))
-
-
-def _split_names(raw: str, keys: dict[str, str | None], known: set[str]) -> list[str]:
-    pieces = [p.strip() for p in raw.split(",") if p.strip()]
-    names: list[str] = []
-    for piece in pieces:
-        credential = len(piece.split()) == 1 or bool(_CREDENTIAL.match(piece))
-        if names and keys.get(piece) not in known and credential:
-            names[-1] = f"{names[-1]}, {piece}"
-        else:
-            names.append(piece)
-    return names
-
-
-def _recipients(pairs: pl.DataFrame, known: set[str]) -> pl.DataFrame:
-    """For each distinct (to, to_urls): the list of recipients as (name, url) structs."""
-    raws = pairs["to"].to_list()
-    url_raws = pairs["to_urls"].to_list()
-    pieces = sorted({p.strip() for r in raws if r for p in r.split(",") if p.strip()})
-    keys = _keys_of(pieces)
-    names_out, urls_out = [], []
-    for raw, url_raw in zip(raws, url_raws, strict=True):
-        names = _split_names(raw, keys, known) if raw else []
-        urls = [u.strip() for u in url_raw.split(",") if u.strip()] if url_raw else []
-        if urls:
-            if len(urls) == 1 and len(names) > 1:
-                names = [raw.strip()]
-            if not names:
-                names = [None] * len(urls)
-            elif len(urls) != len(names):
-                urls = [None] * len(names)
-        else:
-            urls = [None] * len(names)
-        names_out.append(names)
-        urls_out.append(urls)
-    recips = pl.DataFrame(
-        {"n": names_out, "u": urls_out},
-        schema={"n": pl.List(pl.String), "u": pl.List(pl.String)},
-    )
-    return pairs.select("to", "to_urls").with_columns(
-        recips.select(
-            pl.struct(
-                pl.col("n").alias("name"),
-                pl.col("u").alias("url"),
-            ).alias("recips")
-        )["recips"]
-    )
-
-
-def _read_messages(export: Export, parts: _Parts) -> None:
-    raw = export.read_bytes("messages.csv")
-    head = head_text(raw).casefold()
-    if "conversation id" in head or "from,to,date" not in head.replace("\t", ","):
-        t = load_table(
-            export,
-            "messages.csv",
-            MESSAGES_REQUIRED,
-            MESSAGES_OPTIONAL,
-            what="LinkedIn messages",
-            raw=raw,
-        )
-        f = t.frame.select(
-            pl.col("CONVERSATION ID").alias("conv"),
-            pl.col("FROM").alias("from"),
-            pl.col("SENDER PROFILE URL").alias("from_url"),
-            pl.col("TO").alias("to"),
-            pl.col("RECIPIENT PROFILE URLS").alias("to_urls"),
-            pl.col("DATE").alias("date"),
-            pl.col("SUBJECT").alias("subject"),
-            pl.col("CONTENT").alias("content"),
-            pl.col("FOLDER").str.to_uppercase().alias("folder"),
-            (
-                pl.col("IS MESSAGE DRAFT").str.to_lowercase().is_in(_TRUE)
-                | pl.col("IS CONVERSATION DRAFT").str.to_lowercase().is_in(_TRUE)
-            )
-            .fill_null(False)
-            .alias("draft"),
-            pl.lit(None, dtype=pl.Boolean).alias("out_hint"),
-        )
-    else:
-        parts.messages_2018 = True
-        t = load_table(
-            export,
-            "messages.csv",
-            MESSAGES_2018_REQUIRED,
-            MESSAGES_2018_OPTIONAL,
-            what="LinkedIn Messages (2018 layout)",
-            raw=raw,
-        )
-        direction = pl.col("Direction").str.to_uppercase()
-        f = t.frame.select(
-            pl.lit(None, dtype=pl.String).alias("conv"),
-            pl.col("From").alias("from"),
-            pl.lit(None, dtype=pl.String).alias("from_url"),
-            pl.col("To").alias("to"),
-            pl.lit(None, dtype=pl.String).alias("to_urls"),
-            pl.col("Date").alias("date"),
-            pl.col("Subject").alias("subject"),
-            pl.col("Content").alias("content"),
-            pl.col("Folder").str.to_uppercase().alias("folder"),
-            pl.lit(False).alias("draft"),
-            pl.when(direction == "OUTGOING")
-            .then(True)
-            .when(direction == "INCOMING")
-            .then(False)
-            .alias("out_hint"),
-        )
-    del raw
-    date_col = "DATE" if "DATE" in t.frame.columns else "Date"
-    parsed = t.parse_dates([date_col], LINKEDIN_DATES, required=[date_col])[date_col]
-    t._raw = t._table = None  # no error can need the file's lines past here: free its bytes
-    f = f.with_columns(parsed.alias("ts")).drop("date").with_row_index("row")
-    spam = f["folder"].eq("SPAM").fill_null(False)
-    drafts = f["draft"]
-    if (spam | drafts).any():
-        f = f.filter(~spam & ~drafts)
-    parts.count(
-        "messages.csv",
-        t.frame.height,
-        int(spam.sum()) + int((drafts & ~spam).sum()),
-        spam=int(spam.sum()),
-        drafts=int((drafts & ~spam).sum()),
-    )
-    parts.saw(f["ts"])
-    # the text columns travel apart and are gathered once at the end (joins copy columns)
-    parts.message_text = f.select("row", "subject", "content")
-    parts.messages = f.drop("subject", "content", "folder", "draft")
-
-
-def _attach_recipients(parts: _Parts) -> None:
-    f = parts.messages
-    senders = f.select(pl.col("from").unique())
-    known = set(senders.select(name_key(pl.col("from"))).to_series().drop_nulls().to_list())
-    if parts.connections is not None:
-        known |= set(parts.connections["nk"].drop_nulls().to_list())
-    pairs = f.select("to", "to_urls").unique(maintain_order=True)
-    recips = _recipients(pairs, known)
-    parts.messages = f.join(recips, on=["to", "to_urls"], how="left", nulls_equal=True).drop(
-        "to", "to_urls"
-    )
-
-
-def _explode_recipients(f: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
-    return (
-        f.select(*keep, pl.col("recips"))
-        .with_columns(
-            pl.col("recips").struct.field("name").alias("r_name"),
-            pl.col("recips").struct.field("url").alias("r_url"),
-        )
-        .drop("recips")
-        .explode(["r_name", "r_url"])
-        .filter(pl.col("r_name").is_not_null() | pl.col("r_url").is_not_null())
-    )
-
-
-def _owner_from_messages(parts: _Parts) -> tuple[str | None, str | None]:
-    """(owner's display name, owner's profile URL) as the messages tell them."""
-    f = parts.messages
-    if f is None or f.height == 0:
-        return parts.owner_name, None
-    senders = f.select(
-        pl.col("from").alias("name"), pl.col("from_url").alias("url"), "out_hint", "conv", "row"
-    )
-    name = parts.owner_name
-    if name is None and parts.messages_2018:
-        top = (
-            senders.filter(pl.col("out_hint").fill_null(False) & pl.col("name").is_not_null())
-            .group_by("name")
-            .len()
-            .sort(["len", "name"], descending=[True, False])
-        )
-        if top.height:
-            name = top["name"][0]
-    if name is None:
-        conv = pl.coalesce(pl.col("conv"), pl.format("row:{}", "row")).alias("c")
-        recips = _explode_recipients(f.with_columns(conv), ["c"]).select(
-            "c", pl.col("r_name").alias("name")
-        )
-        every = pl.concat([senders.select(conv, "name"), recips]).with_columns(
-            name_key(pl.col("name")).alias("k")
-        )
-        counts = (
-            every.drop_nulls("k")
-            .group_by("k")
-            .agg(
-                pl.col("c").n_unique().alias("n"),
-                pl.col("name").mode().sort().first().alias("name"),
-            )
-            .sort(["n", "k"], descending=[True, False])
-        )
-        if counts.height:
-            name = counts["name"][0]
-    if name is None:
-        return None, None
-    own_key = pl.select(name_key(pl.lit(name))).item()
-    urls = (
-        senders.filter(pl.col("url").is_not_null())
-        .group_by("name", "url")
-        .len()
-        .filter(name_key(pl.col("name")) == own_key)
-        .select(url_key(pl.col("url")).alias("u"), "len")
-        .drop_nulls()
-        .group_by("u")
-        .agg(pl.col("len").sum())
-        .sort(["len", "u"], descending=[True, False])
-    )
-    return name, (urls["u"][0] if urls.height else None)
 
 
 def _other_frame(
@@ -456,10 +200,6 @@ def _other_frame(
     )
 
 
-def _iso(column: str) -> pl.Expr:
-    return pl.col(column).dt.strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def _read_invitations(export: Export, parts: _Parts) -> None:
     t = load_table(
         export,
@@ -468,7 +208,7 @@ def _read_invitations(export: Export, parts: _Parts) -> None:
         INVITATIONS_OPTIONAL,
         what="LinkedIn Invitations",
     )
-    f = t.parse_dates(["Sent At"], LINKEDIN_DATES, required=["Sent At"])
+    f = parse_dates(t, ["Sent At"], required=["Sent At"], preferred=LINKEDIN_DATES)
     d = pl.col("Direction").str.to_uppercase()
     known = f.filter(d.is_in(["OUTGOING", "INCOMING"]))
     parts.count("Invitations.csv", f.height, f.height - known.height)
@@ -506,7 +246,9 @@ def _read_endorsements(export: Export, parts: _Parts, file: str) -> None:
         (url, "Endorsement Status"),
         what=f"LinkedIn {file}",
     )
-    f = t.parse_dates(["Endorsement Date"], LINKEDIN_DATES, required=["Endorsement Date"])
+    f = parse_dates(
+        t, ["Endorsement Date"], required=["Endorsement Date"], preferred=LINKEDIN_DATES
+    )
     parts.count(DISPLAY_NAMES[file], f.height)
     parts.saw(f["Endorsement Date"])
     direction = "in" if role == "Endorser" else "out"
@@ -542,7 +284,7 @@ def _read_recommendations(export: Export, parts: _Parts, file: str) -> None:
         RECOMMEND_ALIASES,
         what=f"LinkedIn {file}",
     )
-    f = t.parse_dates(["Creation Date"], LINKEDIN_DATES, required=["Creation Date"])
+    f = parse_dates(t, ["Creation Date"], required=["Creation Date"], preferred=LINKEDIN_DATES)
     parts.count(DISPLAY_NAMES[file], f.height)
     parts.saw(f["Creation Date"])
     direction = "in" if file == "recommendations_received.csv" else "out"
@@ -584,7 +326,7 @@ def _read_positions(export: Export, parts: _Parts) -> None:
     t = load_table(
         export, "positions.csv", POSITIONS_REQUIRED, POSITIONS_OPTIONAL, what="LinkedIn Positions"
     )
-    f = t.parse_dates(["Started On", "Finished On"], ["%b %Y", "%Y"])
+    f = parse_dates(t, ["Started On", "Finished On"], preferred=["%b %Y", "%Y"])
     parts.count("Positions.csv", f.height)
     parts.owner_positions = f.select(
         pl.col("Company Name").alias("company"),
@@ -713,104 +455,6 @@ def _new_people(resolved: pl.DataFrame) -> pl.DataFrame:
             "linkedin_url",
         )
     )
-
-
-def _content_md5(content: pl.Series) -> pl.Series:
-    """md5 hex of each content (null -> md5 of ''), vectorised in DuckDB."""
-    con = duckdb.connect()
-    try:
-        frame = content.to_frame("c")  # noqa: F841 - read by DuckDB's replacement scan
-        return con.sql("SELECT md5(coalesce(c, '')) AS h FROM frame").pl()["h"]
-    finally:
-        con.close()
-
-
-# -- interactions --------------------------------------------------------------------------
-
-
-def _message_interactions(parts: _Parts, res: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """(interactions, messages that gave none: to or from nobody but the owner)."""
-    f = parts.messages
-    text = parts.message_text
-    text = text.with_columns(_content_md5(text["content"]).alias("h"))
-    parts.messages = parts.message_text = None
-    senders = res.select(
-        pl.col("name").alias("from"),
-        pl.col("url").alias("from_url"),
-        pl.col("ref").alias("s_ref"),
-        pl.col("nk").fill_null("").alias("s_key"),
-    )
-    f = f.join(senders, on=["from", "from_url"], how="left", nulls_equal=True)
-    f = f.with_columns(
-        pl.coalesce(pl.col("out_hint"), (pl.col("s_ref") == OWNER_REF))
-        .fill_null(False)
-        .alias("is_out"),
-        pl.coalesce(pl.col("conv"), pl.format("row:{}", "row")).alias("c"),
-    )
-    recips = res.select(
-        pl.col("name").alias("r_name"),
-        pl.col("url").alias("r_url"),
-        pl.col("ref").alias("r_ref"),
-        pl.col("nk").fill_null("").alias("r_key"),
-    )
-    rx = _explode_recipients(f, ["row", "c"]).join(
-        recips, on=["r_name", "r_url"], how="left", nulls_equal=True
-    )
-    every = pl.concat(
-        [
-            f.select("c", pl.col("s_ref").alias("p")),
-            rx.select("c", pl.col("r_ref").alias("p")),
-            f.select("c", pl.lit(OWNER_REF).alias("p")),
-        ]
-    )
-    sizes = (
-        every.drop_nulls("p").group_by("c").agg(pl.col("p").n_unique().cast(pl.Int32).alias("n"))
-    )
-    f = f.join(sizes, on="c", how="left")
-    keep = ["row", "conv", "ts", "s_key", "n"]
-    out = (
-        rx.filter(pl.col("r_ref").is_not_null() & (pl.col("r_ref") != OWNER_REF))
-        .select("row", "r_ref", "r_key")
-        .join(f.filter(pl.col("is_out")).select(keep), on="row", how="inner")
-        .select(
-            "row",
-            pl.col("r_ref").alias("ref"),
-            pl.lit("out").alias("direction"),
-            *keep[1:],
-            pl.col("r_key").alias("other_key"),
-        )
-    )
-    inc = f.filter(
-        ~pl.col("is_out") & pl.col("s_ref").is_not_null() & (pl.col("s_ref") != OWNER_REF)
-    ).select(
-        "row",
-        pl.col("s_ref").alias("ref"),
-        pl.lit("in").alias("direction"),
-        *keep[1:],
-        pl.lit("me").alias("other_key"),
-    )
-    both = pl.concat([out, inc]).join(text, on="row", how="left")
-    used = both["row"].n_unique() if both.height else 0
-    interactions = both.select(
-        "ref",
-        pl.format(
-            "li:msg:{}:{}:{}:{}:{}",
-            pl.col("conv").fill_null(""),
-            _iso("ts"),
-            "s_key",
-            "other_key",
-            "h",
-        ).alias("uid_key"),
-        "ts",
-        pl.lit("message").alias("channel"),
-        "direction",
-        pl.lit(False).alias("is_give"),
-        pl.col("conv").alias("thread"),
-        pl.max_horizontal(pl.col("n"), pl.lit(2)).cast(pl.Int32).alias("n_participants"),
-        "subject",
-        pl.col("content").alias("body"),
-    )
-    return interactions, f.height - used
 
 
 def _mentions(parts: _Parts) -> pl.DataFrame:

@@ -1,18 +1,17 @@
-"""Opening a LinkedIn data export (a zip or its unpacked folder) and reading its CSV files.
+"""Opening a LinkedIn data export (a zip or its unpacked folder) and reading its CSV files,
+and the keys and date formats all of its readers share.
 
 File names are matched case-insensitively, in any subfolder (LinkedIn has shipped both
 ``messages.csv`` and ``Messages.csv``; some zips wrap everything in one folder). Errors name
 the file as ``export.zip:Connections.csv``.
 
-Large UTF-8 files (``messages.csv`` of a long-lived account runs to hundreds of MB) are read
-straight from bytes by Polars, never decoded into one Python string; when anything about
-such a file is off, it is read again through :func:`pipelines.ingest.text.read_table`,
-whose errors name the line.
+Large files (``messages.csv`` of a long-lived account runs to hundreds of MB) are handed to
+:func:`pipelines.ingest.text.read_table` as bytes, which Polars parses without decoding them
+into one Python string; smaller ones are decoded first.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import zipfile
 import zlib
@@ -22,17 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.ingest.text import (
-    DATE_FORMATS,
-    HEADER_SEARCH_LINES,
-    NULL_VALUES,
-    Table,
-    decode,
-    parse_dates,
-    parse_datetime_expr,
-    read_table,
-    sha256_file,
-)
+from pipelines.ingest.text import Table, decode, read_table, sha256_file
 from recommender.errors import InputError
 
 # files a LinkedIn export may hold that this importer reads (lower-cased base names)
@@ -47,7 +36,7 @@ KNOWN_FILES = (
     "profile.csv",
     "positions.csv",
 )
-# above this size a UTF-8 file is parsed from bytes (no Python str of the whole file)
+# above this size a file is parsed from bytes (no Python str of the whole file)
 FAST_PATH_BYTES = 4 << 20
 _MAX_DEPTH = 4
 
@@ -143,134 +132,6 @@ def open_export(path: Path | str) -> Export:
 # -- tables ---------------------------------------------------------------------------------
 
 
-def _norm_header(name: str) -> str:
-    return " ".join(name.replace("\ufeff", "").strip().strip('"').split()).casefold()
-
-
-@dataclass
-class LoadedTable:
-    """A table read from an export file. ``frame`` is all-string; ``precise()`` re-reads
-    the file through :func:`read_table` (slow, exact line numbers) for error messages."""
-
-    label: str
-    frame: pl.DataFrame
-    dropped_empty: int
-    _raw: bytes | None = field(default=None, repr=False)
-    _spec: tuple = field(default=(), repr=False)
-    _table: Table | None = field(default=None, repr=False)
-
-    def precise(self) -> Table:
-        if self._table is None:
-            text = decode(self._raw, self.label)
-            self._table = read_table(text, self.label, *self._spec)
-        return self._table
-
-    def parse_dates(
-        self, columns: Sequence[str], preferred: Sequence[str] = (), required: Sequence[str] = ()
-    ) -> pl.DataFrame:
-        """Parse date columns with the ``preferred`` formats (fast) and, when a value does
-        not fit them, with every known spelling; an unparseable value raises an error
-        naming its line."""
-        frame = self.frame
-        if preferred:
-            fast = frame.with_columns(parse_datetime_expr(c, preferred) for c in columns)
-            ok = all(
-                not (frame[c].is_not_null() & fast[c].is_null()).any()
-                and (c not in required or not fast[c].is_null().any())
-                for c in columns
-            )
-            if ok:
-                return fast
-        if self._table is None and self._raw is None:
-            return parse_dates(self.precise(), columns, required)  # pragma: no cover
-        slow = frame.with_columns(parse_datetime_expr(c, DATE_FORMATS) for c in columns)
-        ok = all(
-            not (frame[c].is_not_null() & slow[c].is_null()).any()
-            and (c not in required or not slow[c].is_null().any())
-            for c in columns
-        )
-        if ok:
-            return slow
-        return parse_dates(self.precise(), columns, required)  # raises, naming the line
-
-
-def _fast_frame(
-    raw: bytes,
-    wanted: list[str],
-    required: Sequence[str],
-    accept: dict[str, str],
-) -> tuple[pl.DataFrame, int] | None:
-    """Parse UTF-8 ``raw`` with Polars directly; None when anything looks off."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if raw.find(b"\x00") >= 0:
-        return None
-    head_bytes = raw[: 256 * 1024]
-    cut = head_bytes.rfind(b"\n")
-    head = head_bytes[: cut + 1 if cut >= 0 else len(head_bytes)].decode("utf-8", "ignore")
-    lines = head.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
-    need = {_norm_header(c) for c in required}
-    found = None
-    for i, line in enumerate(lines):
-        for delimiter in (",", "\t", ";"):
-            try:
-                fields = next(csv.reader([line.rstrip("\r")], delimiter=delimiter))
-            except (StopIteration, csv.Error):
-                continue
-            mapped = {
-                _norm_header(accept[_norm_header(f)]) for f in fields if _norm_header(f) in accept
-            }
-            if need <= mapped:
-                found = (i, delimiter, fields)
-                break
-        if found:
-            break
-    if found is None:
-        return None
-    index, delimiter, fields = found
-    names, seen = [], set()
-    for f in fields:
-        canonical = accept.get(_norm_header(f)) or f"__extra_{len(names)}"
-        if canonical in seen:
-            canonical = f"__dup_{len(names)}"
-        seen.add(canonical)
-        names.append(canonical)
-    try:
-        frame = pl.read_csv(
-            raw,
-            has_header=True,
-            skip_lines=index,
-            new_columns=names,
-            separator=delimiter,
-            infer_schema=False,
-            null_values=NULL_VALUES,
-            quote_char='"',
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError:
-        return None
-    if frame.width != len(names):
-        return None
-    frame = frame.select([c for c in names if not c.startswith(("__extra_", "__dup_"))])
-    missing = [pl.lit(None, dtype=pl.String).alias(c) for c in wanted if c not in frame.columns]
-    frame = frame.with_columns(missing).select(wanted)
-    # the same clean-up as read_table, touching only the columns that need it (no copies
-    # of a several-hundred-MB frame when nothing changes)
-    padded = [
-        c
-        for c in wanted
-        if frame.select(pl.col(c).str.contains(r"^\s|\s$").any()).item()
-        or frame.select((pl.col(c) == "").any()).item()
-    ]
-    if padded:
-        frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in padded)
-    empty = ~pl.any_horizontal(pl.col(c).is_not_null() for c in wanted)
-    n_empty = frame.select(empty.sum()).item()
-    if n_empty:
-        frame = frame.filter(~empty)
-    return frame, n_empty
-
-
 def load_table(
     export: Export,
     name: str,
@@ -279,25 +140,14 @@ def load_table(
     aliases: dict[str, Iterable[str]] | None = None,
     what: str | None = None,
     raw: bytes | None = None,
-) -> LoadedTable:
+) -> Table:
     """Read one known file of ``export`` (or its already read bytes ``raw``) into a string
     frame of canonical columns."""
     label = export.label(name)
     if raw is None:
         raw = export.read_bytes(name)
-    spec = (required, optional, aliases, what)
-    if len(raw) >= FAST_PATH_BYTES and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        wanted = list(required) + [c for c in optional if c not in required]
-        accept = {_norm_header(c): c for c in wanted}
-        for canonical, alts in (aliases or {}).items():
-            for alt in alts:
-                accept.setdefault(_norm_header(alt), canonical)
-        fast = _fast_frame(raw, wanted, required, accept)
-        if fast is not None:
-            return LoadedTable(label, fast[0], fast[1], _raw=raw, _spec=spec)
-    text = decode(raw, label)
-    table = read_table(text, label, required, optional, aliases, what)
-    return LoadedTable(label, table.frame, table.dropped_empty, _raw=raw, _spec=spec, _table=table)
+    source = raw if len(raw) >= FAST_PATH_BYTES else decode(raw, label)
+    return read_table(source, label, required, optional, aliases, what)
 
 
 def head_text(raw: bytes, n: int = 8192) -> str:
@@ -307,3 +157,54 @@ def head_text(raw: bytes, n: int = 8192) -> str:
         raw = raw[: len(raw) - len(raw) % 2]
         return raw.decode("utf-16", "ignore")
     return raw.decode("utf-8", "ignore")
+
+
+# -- keys and dates shared by the readers ---------------------------------------------------
+
+# the ref a mention of the owner resolves to
+OWNER_REF = "\x00owner"
+# the date spellings LinkedIn writes, tried before every other known one
+LINKEDIN_DATES = [
+    "%Y-%m-%d %H:%M:%S UTC",
+    "%d %b %Y",
+    "%m/%d/%y, %I:%M %p",
+    "%Y/%m/%d %H:%M:%S UTC",
+]
+
+
+def name_key(expr: pl.Expr) -> pl.Expr:
+    """Normalised full name: no accents, lower case, letters and digits only, and nothing
+    after a comma ("Jane Doe, MBA" -> "jane doe"). Empty -> null."""
+    return (
+        expr.str.split(",")
+        .list.first()
+        .str.normalize("NFKD")
+        .str.replace_all(r"\p{M}", "")
+        .str.to_lowercase()
+        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
+        .str.strip_chars()
+        .replace("", None)
+    )
+
+
+def url_key(expr: pl.Expr) -> pl.Expr:
+    """A LinkedIn profile URL in one spelling: ``https://www.linkedin.com/in/<slug>``
+    (any scheme, host prefix, query or trailing slash removed; vanity slugs lower-cased).
+    Not a profile URL -> null."""
+    slug = (
+        expr.str.strip_chars()
+        .str.replace(r"[?#].*$", "")
+        .str.extract(r"(?i)^(?:[a-z]+://)?(?:[a-z0-9-]+\.)?linkedin\.com/in/([^/\s]+)", 1)
+    )
+    # vanity slugs are case-insensitive; member ids (ACoAA...) are not
+    slug = pl.when(slug.str.starts_with("ACo")).then(slug).otherwise(slug.str.to_lowercase())
+    return pl.when(slug.is_not_null()).then(pl.lit("https://www.linkedin.com/in/") + slug)
+
+
+def _keys_of(values: list[str]) -> dict[str, str | None]:
+    series = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    return dict(zip(values, series.select(name_key(pl.col("v")))["v"].to_list(), strict=True))
+
+
+def _iso(column: str) -> pl.Expr:
+    return pl.col(column).dt.strftime("%Y-%m-%dT%H:%M:%S")
