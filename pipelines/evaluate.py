@@ -47,9 +47,10 @@ def events_from_edges(edges: pl.DataFrame) -> pl.DataFrame:
     """Every node's view of an edge list ``src, dst, ts``: ``src -> dst`` is an "out" event
     of owner src and an "in" event of owner dst.
 
-    Unlike a per-sender view, whether a node is an owner here does not depend on the future
-    (someone who has only received so far still has candidates), which keeps features at T a
-    function of the events before T alone. Self-loops are dropped.
+    Sorted by owner, contact and time. Unlike a per-sender view, whether a node is an owner
+    here does not depend on the future (someone who has only received so far still has
+    candidates), which keeps features at T a function of the events before T alone.
+    Self-loops are dropped.
     """
     e = edges.filter(pl.col("src") != pl.col("dst"))
     ts = pl.from_epoch("ts", time_unit="s")
@@ -65,7 +66,13 @@ def events_from_edges(edges: pl.DataFrame) -> pl.DataFrame:
         ts.alias(TS),
         pl.lit(IN).alias(DIRECTION),
     )
-    return conform_events(pl.concat([out, inc])).collect()
+    # in the features' order (owner, contact, time, "out" first): every cutoff's features
+    # then skip their sort
+    return (
+        conform_events(pl.concat([out, inc]))
+        .sort(OWNER, CONTACT, TS, pl.col(DIRECTION) == IN, maintain_order=True)
+        .collect()
+    )
 
 
 def protocol_cutoffs(

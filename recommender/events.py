@@ -14,7 +14,8 @@ def load_events(
     store: Store, owner_ids: list[int] | None = None, before: datetime | None = None
 ) -> pl.LazyFrame:
     """Interactions as ``owner, contact, ts, direction, channel, is_give, thread,
-    n_participants`` (in store order: every consumer sorts what it needs); only
+    n_participants`` sorted by owner, contact and time (the features' order, so they need
+    not sort again; an outgoing message first at equal time); only
     ``owner_ids`` when given, only ``ts < before`` when given. Merged-away contacts are folded
     into the contact they were merged into (no join at all while nobody is merged)."""
     where, params = ["TRUE"], []
@@ -37,7 +38,8 @@ def load_events(
         f"""SELECT i.owner_id AS owner, {contact} AS contact, i.ts,
                    i.direction, i.channel, i.is_give, i.thread, i.n_participants
             FROM {source}
-            WHERE {" AND ".join(where)}""",
+            WHERE {" AND ".join(where)}
+            ORDER BY owner, contact, i.ts, i.direction = 'in'""",
         params,
     )
     return conform_events(frame)

@@ -142,9 +142,22 @@ def test_features_do_not_depend_on_the_order_of_the_events():
     full = _random_log(1)
     cutoff = datetime(1970, 1, 1) + timedelta(days=70)
     shuffled = full.sample(fraction=1.0, shuffle=True, seed=7)
-    assert_frame_equal(
-        build_features(full, cutoff).collect(), build_features(shuffled, cutoff).collect()
-    )
+    # the store's order (owner, contact, time, "out" first) takes the no-sort path
+    presorted = full.sort("owner", "contact", "ts", pl.col("direction") == "in")
+    expected = build_features(shuffled, cutoff).collect()
+    assert_frame_equal(build_features(full, cutoff).collect(), expected)
+    assert_frame_equal(build_features(presorted, cutoff).collect(), expected)
+
+
+def test_the_store_order_is_recognised_and_any_other_order_is_not():
+    from pipelines.features import _in_pair_order
+
+    pair = np.array([1, 1, 1, 2, 2, 5])
+    order = np.array([3, 3, 9, 1, 4, 0])
+    assert _in_pair_order(pair, order)
+    assert not _in_pair_order(pair, np.array([3, 2, 9, 1, 4, 0]))  # time goes back in a pair
+    assert not _in_pair_order(np.array([1, 2, 1]), np.array([0, 0, 0]))  # pair comes back
+    assert _in_pair_order(np.array([4]), np.array([7]))
 
 
 def test_give_balance_is_signed_and_large_ids_are_handled():
