@@ -398,14 +398,19 @@ def contact_stats(
 
 def exact_rhythm(events: pl.DataFrame, contacts: list[int]) -> pl.DataFrame:
     """``contact, rhythm_days``: the median gap in days between the days in touch."""
+    from pipelines.features import _in_pair_order
+
+    days = events.filter(pl.col("contact").is_in(contacts)).select(
+        "contact", pl.col("ts").dt.date().alias("d")
+    )
+    if not _in_pair_order(days["contact"].to_numpy(), days["d"].to_physical().to_numpy()):
+        days = days.sort("contact", "d")  # the store's events come sorted: rarely needed
+    same = pl.col("contact") == pl.col("contact").shift(1)
     return (
-        events.lazy()
-        .filter(pl.col("contact").is_in(contacts))
-        .select("contact", pl.col("ts").dt.date().alias("d"))
-        .unique()
-        .sort("contact", "d")
+        days.lazy()
+        .filter(~(same & (pl.col("d") == pl.col("d").shift(1))))  # one row per day in touch
         .with_columns(
-            (pl.col("d") - pl.col("d").shift(1).over("contact")).dt.total_days().alias("gap")
+            pl.when(same).then((pl.col("d") - pl.col("d").shift(1)).dt.total_days()).alias("gap")
         )
         .group_by("contact")
         .agg(pl.col("gap").median().cast(pl.Float64).alias("rhythm_days"))
