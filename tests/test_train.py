@@ -16,7 +16,14 @@ import pytest
 from pipelines.evaluate import events_from_edges
 from pipelines.features import FEATURE_COLUMNS, build_features
 from pipelines.ranking import reorder_within
-from pipelines.train import EngagementRanker, train_engagement, training_cutoffs
+from pipelines.train import (
+    CUTOFF,
+    EngagementRanker,
+    by_group,
+    train_engagement,
+    training_cutoffs,
+    training_set,
+)
 from recommender import model_registry
 from recommender.errors import ModelIntegrityError, NotFoundError
 
@@ -149,3 +156,18 @@ def test_an_unknown_segment_order_is_refused_with_the_choices():
         EngagementRanker(segment_orders=(("dormant", "nonsense"),)).fit(
             np.zeros((2, len(FEATURE_COLUMNS))), np.array([0, 1])
         )
+
+
+def test_validation_ranks_each_cutoff_apart_as_serving_does(trained):
+    # the same owners at two cutoffs in one frame: by_group keeps every owner's percentile
+    # ranks, segment re-orders and ties inside one cutoff, as serving one cutoff does
+    events, as_of, result = trained
+    data, used = training_set(events, training_cutoffs(events, as_of, n=2))
+    assert len(used) == 2
+    scores = result.model.rank_scores(by_group(data))
+    for c in range(2):
+        rows = (data[CUTOFF] == c).to_numpy()
+        alone = result.model.rank_scores(data.filter(pl.col(CUTOFF) == c))
+        assert np.allclose(scores[rows], alone)
+    keyed = by_group(data)
+    assert keyed.select(CUTOFF, "_owner").n_unique() == keyed["owner"].n_unique()
