@@ -15,6 +15,8 @@ Families (names in one place, below):
 * reciprocity, reply latency, unanswered incoming messages;
 * regularity (typical gap between exchanges; how overdue the contact is against it); tie age;
 * the give ledger both ways; co-participation in group threads / meetings;
+* the contact's side: how active the contact is with anyone (recency, counts, decayed
+  activity, distinct partners, this owner's share of it);
 * owner-level normalisers and within-owner percentile ranks of the strong baseline scores.
 """
 
@@ -84,6 +86,18 @@ RELATION_COLUMNS = [
     "n_group",
     "n_threads",
 ]
+# the contact's side: how active they are with anyone (in a multi-owner log, every owner
+# they exchanged with; in a personal home, the owner alone) - someone who has gone quiet
+# everywhere is less likely to be written to than a quiet tie who is busy elsewhere
+CONTACT_SIDE_COLUMNS = [
+    "contact_age_last",
+    "contact_n_7d",
+    "contact_n_28d",
+    "contact_sent_7d",
+    "contact_dec_7",
+    "contact_partners_28d",
+    "contact_share_28",
+]
 OWNER_COLUMNS = [
     "owner_n_contacts",
     "owner_n_out_28d",
@@ -105,6 +119,7 @@ RANKED = {
     "pct_dec_in_7": "dec_in_7",
     "pct_overdue": "neg_overdue",
     "pct_fast_ir": "fast_ir",
+    "pct_contact_dec_7": "contact_dec_7",
 }
 RANK_COLUMNS = list(RANKED)
 
@@ -114,6 +129,7 @@ FEATURE_COLUMNS: list[str] = [
     *DECAY_COLUMNS,
     *IR_COLUMNS,
     *RELATION_COLUMNS,
+    *CONTACT_SIDE_COLUMNS,
     *OWNER_COLUMNS,
     *RANK_COLUMNS,
 ]
@@ -338,6 +354,16 @@ def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.L
         ).alias("overdue_out"),
     )
     by_owner = pl.col(OWNER)
+    pair_28 = pl.col(f"dec_{OUT}_28") + pl.col(f"dec_{IN}_28")
+    f = f.with_columns(
+        pl.col("age_last_any").min().over(CONTACT).alias("contact_age_last"),
+        (pl.col(f"n_{OUT}_7d") + pl.col(f"n_{IN}_7d")).sum().over(CONTACT).alias("contact_n_7d"),
+        (pl.col(f"n_{OUT}_28d") + pl.col(f"n_{IN}_28d")).sum().over(CONTACT).alias("contact_n_28d"),
+        pl.col(f"n_{IN}_7d").sum().over(CONTACT).alias("contact_sent_7d"),
+        (pl.col(f"dec_{OUT}_7") + pl.col(f"dec_{IN}_7")).sum().over(CONTACT).alias("contact_dec_7"),
+        (pl.col("age_last_any") < 28).sum().over(CONTACT).alias("contact_partners_28d"),
+        (pair_28 / pair_28.sum().over(CONTACT).clip(lower_bound=1e-12)).alias("contact_share_28"),
+    )
     f = f.with_columns(
         pl.len().over(by_owner).alias("owner_n_contacts"),
         pl.col(f"n_{OUT}_28d").sum().over(by_owner).alias("owner_n_out_28d"),

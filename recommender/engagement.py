@@ -8,6 +8,7 @@ Only interactions before ``as_of`` count.
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
 import polars as pl
@@ -37,10 +38,11 @@ def model_engagement(store: Store, owner_id: int, as_of: datetime, events=None):
     """(scores, model version) from the newest trained engagement model
     (``recommender.model_registry.score_contacts``), or None when none was trained.
 
-    A model that fails its integrity check raises (one clear line: retrain); any other
+    A model that fails its integrity check raises (one clear line: retrain); a model made
+    for an older feature set gives way to the heuristic with a note on stderr; any other
     failure of the model path falls back to the heuristic rather than leaving the owner
     without a plan."""
-    from recommender.errors import HelpnextError
+    from recommender.errors import HelpnextError, StaleModelError
 
     try:
         from recommender import model_registry
@@ -51,6 +53,14 @@ def model_engagement(store: Store, owner_id: int, as_of: datetime, events=None):
         return None
     try:
         result = scorer(store, owner_id, as_of, events)
+    except StaleModelError as err:
+        print(
+            f"helpnext: note: the engagement model {err} (an older helpnext); ranking by "
+            "Interactions Rank until you run 'helpnext train'",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
     except HelpnextError:
         raise
     except Exception:  # noqa: BLE001 - e.g. a model from an older feature set

@@ -41,6 +41,11 @@ class ModelIntegrityError(HelpnextError):
     """A model artifact does not match its card; it is never unpickled."""
 
 
+class StaleModelError(Exception):
+    """A sound model made for another feature set (trained before an upgrade): callers
+    fall back to the heuristic and tell the user to retrain; not an error of the command."""
+
+
 class UsageError(HelpnextError):
     """Options that do not make sense together, or a value out of range."""
 

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from recommender.errors import ModelIntegrityError, NotFoundError, StoreError
+from recommender.errors import ModelIntegrityError, NotFoundError, StaleModelError, StoreError
 from recommender.paths import ensure_home, models_dir
 
 CARD_VERSION = 1
@@ -298,7 +298,7 @@ def score_contacts(store, owner_id: int, as_of: datetime, events=None):
     """
     import polars as pl
 
-    from pipelines.features import build_features
+    from pipelines.features import FEATURE_COLUMNS, build_features
     from recommender.events import load_events
 
     home = Path(store.path).parent
@@ -311,12 +311,20 @@ def score_contacts(store, owner_id: int, as_of: datetime, events=None):
         arrays, card = found
         try:
             model = PortableRanker(arrays)
-        except (ExportError, KeyError, TypeError, ValueError) as err:
+        except ExportError as err:
+            if "feature set" in str(err):
+                raise StaleModelError(f"{card['model_id']} {err}") from None
+            raise ModelIntegrityError(
+                f"{card['model_id']}: serving file unusable ({err}); retrain with 'helpnext train'"
+            ) from None
+        except (KeyError, TypeError, ValueError) as err:
             raise ModelIntegrityError(
                 f"{card['model_id']}: serving file unusable ({err}); retrain with 'helpnext train'"
             ) from None
     else:
         model, card = load_model(home)
+        if list(getattr(model, "feature_names_in_", FEATURE_COLUMNS)) != FEATURE_COLUMNS:
+            raise StaleModelError(f"{card['model_id']} was made for another feature set")
     if events is None:
         events = load_events(store, [owner_id], before=as_of)
     frame = build_features(events, as_of).collect()

@@ -108,6 +108,39 @@ def test_known_answers_reciprocity_rhythm_ledger_groups(history):
     assert a["share_dec_out_28"] + b["share_dec_out_28"] == pytest.approx(1.0)
 
 
+def test_known_answers_contact_side():
+    # contact 10 is busy with owners 1 and 2; contact 20 has gone quiet everywhere
+    f = build_features(
+        events(
+            [
+                (1, 10, day(40), "out", "email", False, None, 2),
+                (1, 10, day(20), "in", "email", False, None, 2),
+                (2, 10, day(3), "in", "email", False, None, 2),
+                (2, 10, day(2), "out", "email", False, None, 2),
+                (1, 20, day(50), "out", "email", False, None, 2),
+                (2, 20, day(45), "in", "email", False, None, 2),
+                (2, 20, T, "in", "email", False, None, 2),  # at T: never counts
+            ]
+        ),
+        T,
+    ).collect()
+    a, b = _row(f, 1, 10), _row(f, 2, 10)
+    for r in (a, b):  # the contact's side is the same whichever owner looks at them
+        assert r["contact_age_last"] == pytest.approx(2.0)
+        assert (r["contact_n_7d"], r["contact_n_28d"], r["contact_sent_7d"]) == (2, 3, 1)
+        assert r["contact_partners_28d"] == 2
+        assert r["contact_dec_7"] == pytest.approx(sum(0.5 ** (d / 7) for d in (40, 20, 3, 2)))
+    with_1 = 0.5 ** (40 / 28) + 0.5 ** (20 / 28)
+    with_2 = 0.5 ** (3 / 28) + 0.5 ** (2 / 28)
+    assert a["contact_share_28"] == pytest.approx(with_1 / (with_1 + with_2))
+    assert a["contact_share_28"] + b["contact_share_28"] == pytest.approx(1.0)
+    q = _row(f, 1, 20)
+    assert q["contact_age_last"] == pytest.approx(45.0)
+    assert (q["contact_n_28d"], q["contact_partners_28d"]) == (0, 0)
+    # owner 1 ranks busy contact 10 above quiet contact 20
+    assert a["pct_contact_dec_7"] == 1.0 and q["pct_contact_dec_7"] == 0.5
+
+
 def test_labels_use_only_the_window(history):
     lab = build_labels(history, T, timedelta(days=7)).collect()
     assert sorted(lab.select("owner", "contact").rows()) == [(1, 20), (1, 30)]

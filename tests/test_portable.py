@@ -137,6 +137,30 @@ def test_a_tampered_serving_file_is_refused_in_one_line(cli, tmp_path, helpnext_
     assert refused.stderr.count("\n") == 1
 
 
+def test_a_model_from_an_older_feature_set_gives_way_to_the_heuristic_with_a_note(
+    cli, tmp_path, helpnext_home
+):
+    import hashlib
+
+    home = _train_home(cli, tmp_path, helpnext_home)
+    card_path = sorted((home / "models").glob("engagement-*.json"))[-1]
+    card = json.loads(card_path.read_text())
+    serving = home / "models" / card["serving"]["file"]
+    with np.load(serving, allow_pickle=False) as npz:
+        arrays = dict(npz)
+    arrays["features"] = arrays["features"][:-1]  # what an older helpnext wrote
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    serving.write_bytes(buffer.getvalue())
+    card["serving"]["sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
+    card["card_sha256"] = model_registry._card_digest(card)
+    card_path.write_text(json.dumps(card))
+    planned = cli("today", "--json")
+    assert planned.exit_code == 0, planned.stderr
+    assert "another feature set" in planned.stderr and "helpnext train" in planned.stderr
+    assert json.loads(planned.stdout)["model_version"].startswith("interactions-rank-28d")
+
+
 def test_a_serving_file_that_needs_pickle_is_refused_even_with_a_matching_card(
     cli, tmp_path, helpnext_home
 ):
