@@ -16,7 +16,8 @@ Families (names in one place, below):
 * regularity (typical gap between exchanges; how overdue the contact is against it); tie age;
 * the give ledger both ways; co-participation in group threads / meetings;
 * the contact's side: how active the contact is with anyone (recency, counts, decayed
-  activity, distinct partners, this owner's share of it);
+  activity, distinct partners, this owner's share of it) and how many of the owner's
+  active ties are in touch with them (two hops);
 * owner-level normalisers and within-owner percentile ranks of the strong baseline scores.
 """
 
@@ -97,6 +98,8 @@ CONTACT_SIDE_COLUMNS = [
     "contact_dec_7",
     "contact_partners_28d",
     "contact_share_28",
+    "common_recent",
+    "common_recent_share",
 ]
 OWNER_COLUMNS = [
     "owner_n_contacts",
@@ -301,6 +304,64 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+COMMON_DAYS = 28
+# at most this many two-hop paths are counted: past it, the busiest go-betweens (who say
+# least about any one pair) are left out, so one hub cannot blow up time and memory
+MAX_TWO_HOP_PATHS = 50_000_000
+
+
+def _with_common_recent(f: pl.LazyFrame) -> pl.LazyFrame:
+    """``common_recent``: how many of the owner's ties active in the last
+    :data:`COMMON_DAYS` days were themselves in touch with the contact in that time (zero
+    in a one-owner home, where only the owner's side is known), and
+    ``common_recent_share``: that count over the owner's active ties.
+
+    A sparse two-hop count: ``(A @ A)[owner, contact]`` with ``A`` the recently active
+    pairs; go-betweens with the most paths are dropped until at most
+    :data:`MAX_TWO_HOP_PATHS` remain."""
+    pairs = f.select(OWNER, CONTACT, "age_last_any").collect()
+    owner = pairs[OWNER].to_numpy()
+    contact = pairs[CONTACT].to_numpy()
+    ids, inv = np.unique(np.concatenate([owner, contact]), return_inverse=True)
+    o, c = inv[: len(owner)], inv[len(owner) :]
+    active = pairs["age_last_any"].to_numpy() < COMMON_DAYS
+    n = len(ids)
+    # paths through w: (owners with w active) x (w's own active contacts)
+    paths = np.bincount(c[active], minlength=n) * np.bincount(o[active], minlength=n)
+    degree = np.bincount(o[active], minlength=n)[o]
+    if paths.sum() == 0:  # e.g. a one-owner home: nobody is in between
+        zeros = np.zeros(len(o))
+        return f.with_columns(
+            pl.Series("common_recent", zeros), pl.Series("common_recent_share", zeros)
+        )
+    import scipy.sparse as sp
+
+    keep_mid = np.ones(n, dtype=bool)
+    if paths.sum() > MAX_TWO_HOP_PATHS:
+        busiest = np.argsort(-paths, kind="stable")
+        over = np.cumsum(paths[busiest][::-1])[::-1] > MAX_TWO_HOP_PATHS
+        keep_mid[busiest[over]] = False
+    first = active & keep_mid[c]  # owner -> go-between
+    second = active & keep_mid[o]  # go-between -> contact
+    A1 = sp.csr_matrix((np.ones(int(first.sum())), (o[first], c[first])), shape=(n, n))
+    A2 = sp.csr_matrix((np.ones(int(second.sum())), (o[second], c[second])), shape=(n, n))
+    two_hop = (A1 @ A2).tocsr()
+    two_hop.sum_duplicates()  # canonical: each row's columns sorted, no repeats
+    # look the candidates up by key (row * n + column; sorted in a canonical CSR matrix):
+    # far faster than fancy indexing
+    keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(two_hop.indptr)) * n
+    keys += two_hop.indices
+    wanted = o.astype(np.int64) * n + c
+    at = np.searchsorted(keys, wanted).clip(max=max(len(keys) - 1, 0))
+    common = (
+        np.zeros(len(o)) if len(keys) == 0 else np.where(keys[at] == wanted, two_hop.data[at], 0.0)
+    )
+    return f.with_columns(
+        pl.Series("common_recent", common, dtype=pl.Float64),
+        pl.Series("common_recent_share", common / np.maximum(degree, 1), dtype=pl.Float64),
+    )
+
+
 def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.LazyFrame:
     """Features of every (owner, contact) pair with an event before ``as_of``, sorted by
     (owner, contact)."""
@@ -328,6 +389,7 @@ def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.L
     gap = pl.when(n_all > 1).then(gap).otherwise(pl.col("tie_age") + 1)
     gap_out = (pl.col("_age_first_out") - pl.col("age_last_out")) / (n_out - 1).clip(lower_bound=1)
     gap_out = pl.when(n_out > 1).then(gap_out).otherwise(pl.col("tie_age") + 1)
+    f = _with_common_recent(f)
     f = f.with_columns(
         [
             pl.lit(w, dtype=pl.Float64)

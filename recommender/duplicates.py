@@ -23,7 +23,7 @@ import polars as pl
 
 from recommender.errors import NotFoundError, UsageError
 from recommender.identity import norm_company_expr, norm_name_expr
-from recommender.store import PERSONAL_OWNER, Store, utcnow
+from recommender.store import PERSONAL_OWNER, ArrowStream, Store, utcnow
 
 DEFAULT_THRESHOLD = 88.0
 COMPANY_AGREES = 80.0  # company similarity at or above which two companies are "the same"
@@ -165,7 +165,7 @@ def merge_roots_bulk(
                 "evidence": pl.String,
             },
         )
-        con.register("_merges", frame.to_arrow())
+        con.register("_merges", ArrowStream(frame))
         con.execute(
             """INSERT INTO merges (merge_id, owner_id, kept_id, absorbed_id, reason, evidence,
                    moved, import_id, created_at)

@@ -17,7 +17,7 @@ import polars as pl
 
 from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
 from recommender.identity import full_name_expr, person_keys, resolve
-from recommender.store import Store, utcnow
+from recommender.store import ArrowStream, Store, utcnow
 
 
 @dataclass
@@ -55,7 +55,7 @@ def _owner_ids(store: Store, batch: ImportBatch, now: datetime) -> pl.DataFrame:
             (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("owner_id"),
             pl.lit(now).alias("created_at"),
         )
-        con.register("_new_owners", new.to_arrow())
+        con.register("_new_owners", ArrowStream(new))
         con.execute(
             "INSERT INTO owners (owner_id, key, created_at) "
             "SELECT owner_id, owner_key, created_at FROM _new_owners"
@@ -84,7 +84,7 @@ def _personal_owner_details(store: Store, batch: ImportBatch, owner_id: int, imp
             pl.lit(owner_id, dtype=pl.Int64).alias("owner_id"),
             pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
         )
-        con.register("_pos", positions.to_arrow())
+        con.register("_pos", ArrowStream(positions))
         con.execute(
             "INSERT INTO owner_positions (owner_id, company, title, location, started_on, "
             "finished_on, import_id) SELECT owner_id, company, title, location, started_on, "
@@ -195,7 +195,7 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
         )
         result.contacts_added = fresh.height
         if fresh.height:
-            con.register("_fresh", fresh.to_arrow())
+            con.register("_fresh", ArrowStream(fresh))
             con.execute(
                 """INSERT INTO contacts (contact_id, owner_id, display_name, first_name, last_name,
                        company, position, email, linkedin_url, phone, location, birthday, notes,
@@ -219,7 +219,7 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
             .unique(["owner_id", "kind", "key"], keep="first")
             .with_columns(pl.lit(import_id, dtype=pl.Int64).alias("import_id"))
         )
-        con.register("_idents", idents.to_arrow())
+        con.register("_idents", ArrowStream(idents))
         con.execute(
             "INSERT INTO identities SELECT owner_id, kind, key, contact_id, import_id FROM _idents "
             "ON CONFLICT DO NOTHING"
@@ -236,7 +236,7 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
             .unique(["contact_id", "tags"])
         )
         if tags.height:
-            con.register("_tags", tags.to_arrow())
+            con.register("_tags", ArrowStream(tags))
             con.execute(
                 "INSERT INTO tags SELECT owner_id, contact_id, tags, ?, ? FROM _tags "
                 "ON CONFLICT DO NOTHING",
@@ -348,7 +348,7 @@ def _update_known(store: Store, batch: ImportBatch, known: pl.DataFrame, import_
     recent as the one the current role came from becomes a dated ``new_role`` event."""
     con = store.con
     con.register(
-        "_known", known.with_columns(pl.col("emails").list.first().alias("email")).to_arrow()
+        "_known", ArrowStream(known.with_columns(pl.col("emails").list.first().alias("email")))
     )
     as_of = batch.as_of
     events_added = 0
@@ -377,7 +377,7 @@ def _update_known(store: Store, batch: ImportBatch, known: pl.DataFrame, import_
                 pl.lit(as_of, dtype=pl.Datetime("us")).alias("ts"),
                 pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
             )
-            con.register("_changes", changes.to_arrow())
+            con.register("_changes", ArrowStream(changes))
             before = store.scalar("SELECT count(*) FROM events")
             con.execute(
                 """INSERT INTO events (event_id, uid, owner_id, contact_id, ts, kind, old_company,
@@ -442,7 +442,7 @@ def _insert_interactions(
         pl.col("is_give").fill_null(False),
         pl.col("n_participants").fill_null(2),
     )
-    con.register("_rows", rows.to_arrow())
+    con.register("_rows", ArrowStream(rows))
     start = store.next_id("interactions", "interaction_id")
     # one statement, no staging copy: dedupe within the batch, skip what the store has
     added = con.execute(

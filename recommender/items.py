@@ -15,7 +15,7 @@ from datetime import datetime
 
 import polars as pl
 
-from recommender.store import Store, utcnow
+from recommender.store import ArrowStream, Store, utcnow
 
 ARTICLE_HALF_LIFE_DAYS = 30.0
 JOB_HALF_LIFE_DAYS = 21.0
@@ -77,7 +77,7 @@ def import_items(store: Store, batch) -> ItemImportResult:
                 pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
                 pl.lit(now).alias("created_at"),
             )
-            con.register("_items", fresh.to_arrow())
+            con.register("_items", ArrowStream(fresh))
             con.execute(
                 """INSERT INTO items (item_id, uid, kind, title, url, text, tags, company,
                        location, published_at, import_id, created_at)

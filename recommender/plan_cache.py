@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from recommender.actions import HISTORY_COLUMNS
-from recommender.store import Store, utcnow
+from recommender.store import ArrowStream, Store, utcnow
 
 CACHE_VERSION = "1"
 COLUMNS = (*HISTORY_COLUMNS, "rhythm_mean", "rhythm_days", "engagement")
@@ -110,11 +110,11 @@ def save(store: Store, owner: int, as_of: datetime, key: str, stats: pl.DataFram
         pl.lit(owner, dtype=pl.Int64).alias("owner_id"),
         pl.col("contact").alias("contact_id"),
         *COLUMNS,
-    ).to_arrow()
+    )
     with store.transaction() as con:
         con.execute("DELETE FROM plan_cache WHERE owner_id = ?", [owner])
         con.execute("DELETE FROM plan_cache_contacts WHERE owner_id = ?", [owner])
-        con.register("_plan_cache_rows", rows)
+        con.register("_plan_cache_rows", ArrowStream(rows))
         try:
             con.execute(
                 f"INSERT INTO plan_cache_contacts (owner_id, contact_id, {', '.join(COLUMNS)}) "

@@ -141,6 +141,36 @@ def test_known_answers_contact_side():
     assert a["pct_contact_dec_7"] == 1.0 and q["pct_contact_dec_7"] == 0.5
 
 
+def test_known_answers_common_recent_ties(monkeypatch):
+    import pipelines.features as features
+
+    t0 = int(T.timestamp())
+    d = 86_400
+    edges = pl.DataFrame(
+        {
+            # 1-2 and 2-3 and 4-2 and 4-3 active; 1-3 quiet for 60 days; 1-4 active
+            "src": [1, 2, 4, 4, 1, 1],
+            "dst": [2, 3, 2, 3, 3, 4],
+            "weight": 1.0,
+            "ts": [t0 - 5 * d, t0 - 3 * d, t0 - 2 * d, t0 - 9 * d, t0 - 60 * d, t0 - d],
+        }
+    )
+    f = build_features(events_from_edges(edges), T).collect()
+    # 1's active ties are 2 and 4; both are in touch with 3 lately
+    assert _row(f, 1, 3)["common_recent"] == 2
+    assert _row(f, 1, 3)["common_recent_share"] == pytest.approx(2 / 2)
+    assert _row(f, 1, 2)["common_recent"] == 1  # via 4
+    assert _row(f, 3, 1)["common_recent"] == 2  # via 2 and 4
+    # a one-owner home knows no ties between contacts
+    alone = build_features(events_from_edges(edges).filter(pl.col("owner") == 1), T).collect()
+    assert alone["common_recent"].sum() == 0
+    # 26 two-hop paths (3 x 3 through 2 and through 4, 2 x 2 through 1 and 3): with a
+    # budget of 17 only the busiest go-between is left out (2; its tie with 4 goes by id)
+    monkeypatch.setattr(features, "MAX_TWO_HOP_PATHS", 17)
+    capped = build_features(events_from_edges(edges), T).collect()
+    assert _row(capped, 1, 3)["common_recent"] == 1
+
+
 def test_labels_use_only_the_window(history):
     lab = build_labels(history, T, timedelta(days=7)).collect()
     assert sorted(lab.select("owner", "contact").rows()) == [(1, 20), (1, 30)]

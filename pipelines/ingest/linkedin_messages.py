@@ -255,10 +255,12 @@ def _owner_from_messages(parts: _Parts) -> tuple[str | None, str | None]:
 
 def _content_md5(content: pl.Series) -> pl.Series:
     """md5 hex of each content (null -> md5 of ''), vectorised in DuckDB."""
+    from recommender.store import ArrowStream
+
     con = duckdb.connect()
     try:
-        frame = content.to_frame("c")  # noqa: F841 - read by DuckDB's replacement scan
-        return con.sql("SELECT md5(coalesce(c, '')) AS h FROM frame").pl()["h"]
+        con.register("frame", ArrowStream(content.to_frame("c")))
+        return pl.DataFrame(con.sql("SELECT md5(coalesce(c, '')) AS h FROM frame"))["h"]
     finally:
         con.close()
 
