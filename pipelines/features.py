@@ -322,10 +322,14 @@ def _with_common_recent(f: pl.LazyFrame) -> pl.LazyFrame:
     pairs = f.select(OWNER, CONTACT, "age_last_any").collect()
     owner = pairs[OWNER].to_numpy()
     contact = pairs[CONTACT].to_numpy()
-    ids, inv = np.unique(np.concatenate([owner, contact]), return_inverse=True)
-    o, c = inv[: len(owner)], inv[len(owner) :]
+    lo = min(owner.min(), contact.min()) if len(owner) else 0
+    hi = max(owner.max(), contact.max()) if len(owner) else 0
+    if lo >= 0 and hi < 4 * len(owner) + 1_000_000:
+        o, c, n = owner, contact, int(hi) + 1  # ids index the matrix directly (no sort)
+    else:
+        ids, inv = np.unique(np.concatenate([owner, contact]), return_inverse=True)
+        o, c, n = inv[: len(owner)], inv[len(owner) :], len(ids)
     active = pairs["age_last_any"].to_numpy() < COMMON_DAYS
-    n = len(ids)
     # paths through w: (owners with w active) x (w's own active contacts)
     paths = np.bincount(c[active], minlength=n) * np.bincount(o[active], minlength=n)
     degree = np.bincount(o[active], minlength=n)[o]

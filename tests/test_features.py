@@ -161,6 +161,10 @@ def test_known_answers_common_recent_ties(monkeypatch):
     assert _row(f, 1, 3)["common_recent_share"] == pytest.approx(2 / 2)
     assert _row(f, 1, 2)["common_recent"] == 1  # via 4
     assert _row(f, 3, 1)["common_recent"] == 2  # via 2 and 4
+    # ids far apart (matrix rows by rank instead of by id) give the same counts
+    far = edges.with_columns(pl.col("src") * 10**12, pl.col("dst") * 10**12)
+    spread = build_features(events_from_edges(far), T).collect()
+    assert spread["common_recent"].to_list() == f["common_recent"].to_list()
     # a one-owner home knows no ties between contacts
     alone = build_features(events_from_edges(edges).filter(pl.col("owner") == 1), T).collect()
     assert alone["common_recent"].sum() == 0
