@@ -49,6 +49,7 @@ FAST_HALF_LIVES = (1,)  # chat-like logs: is the pair in a burst right now?
 WINDOWS = (7, 28, 90)
 IR_WEIGHTS = (1, 2)
 DORMANT_DAYS = 30
+ACTIVE_DAYS = 28  # a pair is "recently active" (the contact's side, two-hop counts)
 
 # channel groups for per-channel recency
 CHANNEL_GROUPS = {
@@ -304,7 +305,6 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-COMMON_DAYS = 28
 # at most this many two-hop paths are counted: past it, the busiest go-betweens (who say
 # least about any one pair) are left out, so one hub cannot blow up time and memory
 MAX_TWO_HOP_PATHS = 50_000_000
@@ -312,7 +312,7 @@ MAX_TWO_HOP_PATHS = 50_000_000
 
 def _with_common_recent(f: pl.LazyFrame) -> pl.LazyFrame:
     """``common_recent``: how many of the owner's ties active in the last
-    :data:`COMMON_DAYS` days were themselves in touch with the contact in that time (zero
+    :data:`ACTIVE_DAYS` days were themselves in touch with the contact in that time (zero
     in a one-owner home, where only the owner's side is known), and
     ``common_recent_share``: that count over the owner's active ties.
 
@@ -329,11 +329,12 @@ def _with_common_recent(f: pl.LazyFrame) -> pl.LazyFrame:
     else:
         ids, inv = np.unique(np.concatenate([owner, contact]), return_inverse=True)
         o, c, n = inv[: len(owner)], inv[len(owner) :], len(ids)
-    active = pairs["age_last_any"].to_numpy() < COMMON_DAYS
+    active = pairs["age_last_any"].to_numpy() < ACTIVE_DAYS
     # paths through w: (owners with w active) x (w's own active contacts)
-    paths = np.bincount(c[active], minlength=n) * np.bincount(o[active], minlength=n)
-    degree = np.bincount(o[active], minlength=n)[o]
-    if paths.sum() == 0:  # e.g. a one-owner home: nobody is in between
+    out_degree = np.bincount(o[active], minlength=n)
+    paths = np.bincount(c[active], minlength=n) * out_degree
+    total_paths = int(paths.sum())
+    if total_paths == 0:  # e.g. a one-owner home: nobody is in between
         zeros = np.zeros(len(o))
         return f.with_columns(
             pl.Series("common_recent", zeros), pl.Series("common_recent_share", zeros)
@@ -341,7 +342,7 @@ def _with_common_recent(f: pl.LazyFrame) -> pl.LazyFrame:
     import scipy.sparse as sp
 
     keep_mid = np.ones(n, dtype=bool)
-    if paths.sum() > MAX_TWO_HOP_PATHS:
+    if total_paths > MAX_TWO_HOP_PATHS:
         busiest = np.argsort(-paths, kind="stable")
         over = np.cumsum(paths[busiest][::-1])[::-1] > MAX_TWO_HOP_PATHS
         keep_mid[busiest[over]] = False
@@ -362,7 +363,7 @@ def _with_common_recent(f: pl.LazyFrame) -> pl.LazyFrame:
     )
     return f.with_columns(
         pl.Series("common_recent", common, dtype=pl.Float64),
-        pl.Series("common_recent_share", common / np.maximum(degree, 1), dtype=pl.Float64),
+        pl.Series("common_recent_share", common / np.maximum(out_degree[o], 1), dtype=pl.Float64),
     )
 
 
@@ -427,7 +428,7 @@ def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.L
         (pl.col(f"n_{OUT}_28d") + pl.col(f"n_{IN}_28d")).sum().over(CONTACT).alias("contact_n_28d"),
         pl.col(f"n_{IN}_7d").sum().over(CONTACT).alias("contact_sent_7d"),
         (pl.col(f"dec_{OUT}_7") + pl.col(f"dec_{IN}_7")).sum().over(CONTACT).alias("contact_dec_7"),
-        (pl.col("age_last_any") < 28).sum().over(CONTACT).alias("contact_partners_28d"),
+        (pl.col("age_last_any") < ACTIVE_DAYS).sum().over(CONTACT).alias("contact_partners_28d"),
         (pair_28 / pair_28.sum().over(CONTACT).clip(lower_bound=1e-12)).alias("contact_share_28"),
     )
     f = f.with_columns(

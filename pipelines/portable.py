@@ -37,6 +37,10 @@ class ExportError(ValueError):
     """The estimator has a part the serving form cannot reproduce exactly."""
 
 
+class FeatureSetError(ExportError):
+    """A serving file written for another feature set (an older helpnext): sound, but stale."""
+
+
 # -- export (needs the fitted scikit-learn estimator) -------------------------------------
 
 
@@ -114,7 +118,7 @@ class PortableRanker(RankBlend):
         if get("format") is None or int(get("format")) != FORMAT_VERSION:
             raise ExportError(f"unknown serving format {get('format')!r}")
         if [str(f) for f in get("features")] != FEATURE_COLUMNS:
-            raise ExportError("the serving file was made for another feature set")
+            raise FeatureSetError("the serving file was made for another feature set")
         self.weights = tuple(float(w) for w in get("weights"))
         self.baseline = str(get("baseline"))
         self.segment_orders = tuple((str(s), str(o)) for s, o in get("segment_orders"))

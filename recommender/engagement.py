@@ -63,7 +63,7 @@ def model_engagement(store: Store, owner_id: int, as_of: datetime, events=None):
         return None
     except HelpnextError:
         raise
-    except Exception:  # noqa: BLE001 - e.g. a model from an older feature set
+    except Exception:  # noqa: BLE001 - any other failure of the model path
         return None
     if result is None:
         return None

@@ -306,18 +306,14 @@ def score_contacts(store, owner_id: int, as_of: datetime, events=None):
         return None
     found = load_serving(home)
     if found is not None:
-        from pipelines.portable import ExportError, PortableRanker
+        from pipelines.portable import ExportError, FeatureSetError, PortableRanker
 
         arrays, card = found
         try:
             model = PortableRanker(arrays)
-        except ExportError as err:
-            if "feature set" in str(err):
-                raise StaleModelError(f"{card['model_id']} {err}") from None
-            raise ModelIntegrityError(
-                f"{card['model_id']}: serving file unusable ({err}); retrain with 'helpnext train'"
-            ) from None
-        except (KeyError, TypeError, ValueError) as err:
+        except FeatureSetError:
+            raise StaleModelError(f"{card['model_id']} was made for another feature set") from None
+        except (ExportError, KeyError, TypeError, ValueError) as err:
             raise ModelIntegrityError(
                 f"{card['model_id']}: serving file unusable ({err}); retrain with 'helpnext train'"
             ) from None
