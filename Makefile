@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_HOME := $(CURDIR)/demo-home
 
 .DEFAULT_GOAL := check
-.PHONY: check install demo test lint bench sample clean
+.PHONY: check install demo test lint bench sample prior clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ check: test lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# the shipped prior engagement model, rebuilt from ../shared and generated logs (same bytes)
+prior: $(STAMP)
+	$(BIN)/python -m pipelines.prior --shared $(CURDIR)/../shared --out $(CURDIR)/recommender/shipped
 
 sample: $(STAMP)
 	$(BIN)/python data/generate_sample.py

@@ -26,111 +26,12 @@ import numpy as np  # noqa: E402
 from pipelines.evaluate import METRICS as M  # noqa: E402
 from pipelines.evaluate import events_from_edges, run_protocol  # noqa: E402
 from pipelines.ingest.edges import read_edges  # noqa: E402
+from pipelines.synthetic import bursty_log, checkin_log, steady_log, term_chat_log  # noqa: E402
 from pipelines.train import model_scorer  # noqa: E402
 from recommender.commands.model import print_report  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "interactions"
 DEFAULT = [DATA / "email-Eu-core-temporal.txt.gz", DATA / "email-Eu-core-temporal-Dept3.txt"]
-
-
-def bursty_log(seed: int = 0, people: int = 200, days: int = 300):
-    """A chat-like log where recency dominates: each pair talks in short bursts during a few
-    episodes of interest (days to weeks), at random times, both directions."""
-    import numpy as np
-    import polars as pl
-
-    rng = np.random.default_rng(seed)
-    n_pairs = people * 12
-    u = rng.integers(0, people, n_pairs)
-    v = (u + rng.geometric(0.05, n_pairs)) % people
-    src, dst, ts = [], [], []
-    for a, b in zip(u, v, strict=True):
-        for _ in range(rng.poisson(2) + 1):
-            start = rng.uniform(0, days * 86_400)
-            length = rng.exponential(7 * 86_400)
-            n = rng.poisson(max(length / 86_400, 0.5) * 3) + 1
-            t = np.sort(start + rng.uniform(0, length, n))
-            out = rng.random(n) < 0.5
-            src += list(np.where(out, a, b))
-            dst += list(np.where(out, b, a))
-            ts += list(t.astype(np.int64))
-    frame = pl.DataFrame({"src": src, "dst": dst, "weight": 1.0, "ts": ts})
-    return frame.filter(pl.col("ts") < days * 86_400).sort("ts")
-
-
-def steady_log(seed: int = 0, people: int = 200, days: int = 300):
-    """An e-mail-like log where frequency dominates: stable per-pair Poisson rates."""
-    import numpy as np
-    import polars as pl
-
-    rng = np.random.default_rng(seed)
-    n_pairs = people * 15
-    u = rng.integers(0, people, n_pairs)
-    v = (u + rng.geometric(0.05, n_pairs)) % people
-    rate = rng.lognormal(-2.0, 1.2, n_pairs)  # messages per day
-    counts = rng.poisson(rate * days)
-    pu, pv = np.repeat(u, counts), np.repeat(v, counts)
-    out = rng.random(len(pu)) < 0.6
-    ts = rng.uniform(0, days * 86_400, len(pu)).astype(np.int64)
-    return pl.DataFrame(
-        {"src": np.where(out, pu, pv), "dst": np.where(out, pv, pu), "weight": 1.0, "ts": ts}
-    ).sort("ts")
-
-
-def checkin_log(seed: int = 0, people: int = 200, days: int = 400):
-    """Dormant ties revived on a rhythm: each person keeps in touch with a few ties by a
-    short exchange every 60 to 120 days (a quarterly check-in, jittered, the owner writing
-    first), on top of a steady background of frequent but short-lived chatter. Between
-    check-ins those ties sit in the dormant slice; knowing the rhythm is what ranks them."""
-    import numpy as np
-    import polars as pl
-
-    rng = np.random.default_rng(seed)
-    src, dst, ts = [], [], []
-    for a in range(people):
-        for b in (a + rng.geometric(0.1, rng.integers(3, 9))) % people:
-            period = rng.uniform(60, 120)
-            t = rng.uniform(0, period)
-            while t < days:
-                n = rng.integers(1, 4)
-                when = (t + np.sort(rng.uniform(0, 2, n))) * 86_400
-                src += [a] + [b if i % 2 else a for i in range(1, n)]
-                dst += [b] + [a if i % 2 else b for i in range(1, n)]
-                ts += list(when.astype(np.int64))
-                t += period * rng.uniform(0.85, 1.15)
-    steady = bursty_log(seed + 1, people, days)
-    checkins = pl.DataFrame({"src": src, "dst": dst, "weight": 1.0, "ts": ts})
-    frame = pl.concat([checkins.cast(steady.schema), steady])
-    return frame.filter(pl.col("ts") < days * 86_400).sort("ts")
-
-
-def term_chat_log(seed: int = 0, people: int = 600, days: int = 190):
-    """A student-messaging-like log: people join over the first weeks and leave after a
-    while (a term), and chat in short bursts with partners while both are around. Recency
-    ranks well; knowing who is still around anywhere in the log (the contact's side) is
-    what ranks better."""
-    import numpy as np
-    import polars as pl
-
-    rng = np.random.default_rng(seed)
-    join = rng.exponential(25, people).clip(0, days - 5)
-    leave = np.minimum(join + rng.exponential(60, people) + 5, days)
-    n_pairs = people * 6
-    u = rng.integers(0, people, n_pairs)
-    v = (u + rng.geometric(0.02, n_pairs)) % people
-    src, dst, ts = [], [], []
-    for a, b in zip(u, v, strict=True):
-        lo, hi = max(join[a], join[b]), min(leave[a], leave[b])
-        if hi - lo < 1:
-            continue
-        for _ in range(rng.poisson(1.5) + 1):
-            t = rng.uniform(lo, hi) + np.cumsum(rng.exponential(0.3, rng.poisson(4) + 1))
-            t = t[t < hi]
-            out = rng.random(len(t)) < 0.5
-            src += list(np.where(out, a, b))
-            dst += list(np.where(out, b, a))
-            ts += list((t * 86_400).astype(np.int64))
-    return pl.DataFrame({"src": src, "dst": dst, "weight": 1.0, "ts": ts}).sort("ts")
 
 
 SYNTHETIC = (

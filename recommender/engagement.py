@@ -1,8 +1,10 @@
 """Who: how likely the owner is to reach out to each contact soon.
 
-``engagement_scores`` uses the trained engagement model from the registry when one is
-installed and usable; otherwise a transparent heuristic, Interactions Rank (Roth et al.,
-KDD 2010): the sum over past exchanges of ``2 ** (outgoing) * 0.5 ** (age / 28 days)``.
+``engagement_scores`` uses the promoted engagement model and the ranking ``train`` chose
+for the home (:mod:`pipelines.personal`), or the prior shipped with the package when no
+model was trained; only when neither can be used, a transparent heuristic, Interactions
+Rank (Roth et al., KDD 2010): the sum over past exchanges of
+``2 ** (outgoing) * 0.5 ** (age / 28 days)``.
 Only interactions before ``as_of`` count.
 """
 
@@ -35,42 +37,57 @@ def interactions_rank(store: Store, owner_id: int, as_of: datetime) -> pl.DataFr
 
 
 def model_engagement(store: Store, owner_id: int, as_of: datetime, events=None):
-    """(scores, model version) from the newest trained engagement model
-    (``recommender.model_registry.score_contacts``), or None when none was trained.
+    """(scores with ``ranked_by``, version) from the promoted engagement model and the
+    selection ``train`` made for this home (``recommender.model_registry.score_contacts``),
+    or from the shipped prior when no model was trained; None means: use the heuristic.
 
-    A model that fails its integrity check raises (one clear line: retrain); a model made
-    for an older feature set gives way to the heuristic with a note on stderr; any other
-    failure of the model path falls back to the heuristic rather than leaving the owner
-    without a plan."""
-    from recommender.errors import HelpnextError, StaleModelError
+    A trained model that fails its integrity check raises (one clear line: retrain). A prior
+    that fails its check, or a model made for an older feature set, gives way to the
+    heuristic with a note on stderr; any other failure of the model path falls back to the
+    heuristic rather than leaving the owner without a plan."""
+    from recommender import model_registry
+    from recommender.errors import HelpnextError, PriorIntegrityError, StaleModelError
 
     try:
-        from recommender import model_registry
-    except ImportError:
-        return None
-    scorer = getattr(model_registry, "score_contacts", None)
-    if scorer is None:
-        return None
-    try:
-        result = scorer(store, owner_id, as_of, events)
+        frame, version = model_registry.score_contacts(store, owner_id, as_of, events)
     except StaleModelError as err:
-        print(
-            f"helpnext: note: the engagement model {err} (an older helpnext); ranking by "
-            "Interactions Rank until you run 'helpnext train'",
-            file=sys.stderr,
-            flush=True,
+        _note(
+            f"the engagement model {err} (an older helpnext); ranking by Interactions Rank "
+            "until you run 'helpnext train'"
         )
+        return None
+    except PriorIntegrityError as err:
+        _note(f"{err}; ranking by Interactions Rank instead")
         return None
     except HelpnextError:
         raise
     except Exception:  # noqa: BLE001 - any other failure of the model path
         return None
-    if result is None:
-        return None
-    frame, version = result
     return frame.select(
-        pl.col("contact").cast(pl.Int64), pl.col("engagement").cast(pl.Float64)
+        pl.col("contact").cast(pl.Int64), pl.col("engagement").cast(pl.Float64), "ranked_by"
     ), f"engagement:{version}"
+
+
+def _note(text: str) -> None:
+    print(f"helpnext: note: {text}", file=sys.stderr, flush=True)
+
+
+def ranked_by_options(home, version: str) -> tuple[str, str]:
+    """(overall, dormant) options behind a plan's engagement ``version``."""
+    from pathlib import Path
+
+    if not version.startswith("engagement:"):
+        return "heuristic", "heuristic"
+    model_id = version.split("+")[0][len("engagement:") :]
+    if model_id.startswith("prior:"):
+        return "prior", "prior"
+    from recommender import model_registry
+
+    try:
+        card = model_registry.verify_card(Path(home), model_id)
+    except Exception:  # noqa: BLE001 - a card gone since: say nothing rather than guess
+        return "heuristic", "heuristic"
+    return model_registry.selection_of(card)
 
 
 def engagement_with_version(
@@ -79,7 +96,7 @@ def engagement_with_version(
     if use_model:
         found = model_engagement(store, owner_id, as_of)
         if found is not None:
-            return found
+            return found[0].drop("ranked_by"), found[1]
     return interactions_rank(store, owner_id, as_of), HEURISTIC_VERSION
 
 

@@ -41,6 +41,10 @@ class ModelIntegrityError(HelpnextError):
     """A model artifact does not match its card; it is never unpickled."""
 
 
+class PriorIntegrityError(ModelIntegrityError):
+    """The shipped prior fails its checks; it is never used, the heuristic ranks instead."""
+
+
 class StaleModelError(Exception):
     """A sound model made for another feature set (trained before an upgrade): callers
     fall back to the heuristic and tell the user to retrain; not an error of the command."""

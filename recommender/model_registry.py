@@ -23,7 +23,6 @@ import hashlib
 import io
 import json
 import os
-import platform
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,17 +67,10 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def versions() -> dict[str, str]:
     import joblib
-    import numpy
-    import polars
-    import sklearn
 
-    return {
-        "python": platform.python_version(),
-        "scikit-learn": sklearn.__version__,
-        "polars": polars.__version__,
-        "numpy": numpy.__version__,
-        "joblib": joblib.__version__,
-    }
+    from pipelines.prior import library_versions
+
+    return library_versions() | {"joblib": joblib.__version__}
 
 
 def save_model(
@@ -240,6 +232,11 @@ def _checked_card(card_path: Path) -> dict[str, Any]:
     return card
 
 
+def verify_card(home: Path, model_id: str) -> dict[str, Any]:
+    """The card of ``model_id`` with its own checksum checked (bytes only, nothing loaded)."""
+    return _checked_card(_card_path(home, model_id, "engagement"))
+
+
 def load_model(
     home: Path, model_id: str | None = None, name: str = "engagement"
 ) -> tuple[Any, dict]:
@@ -287,47 +284,93 @@ def load_serving(
         raise ModelIntegrityError(f"{path}: not a plain-array serving file ({err})") from None
 
 
-def score_contacts(store, owner_id: int, as_of: datetime, events=None):
-    """``(frame[contact, engagement], model_id)`` from the newest verified engagement model
-    for one owner of ``store`` at ``as_of``; None when no model was trained yet.
-    ``events``: that owner's events before ``as_of``, when the caller has read them already.
-
-    Scores with the model's serving form when it has one (no unpickling, no scikit-learn
-    import: what keeps ``helpnext today`` fast), else with the estimator itself. A model
-    that fails verification raises :class:`ModelIntegrityError`.
-    """
-    import polars as pl
-
-    from pipelines.features import FEATURE_COLUMNS, build_features
-    from recommender.events import load_events
-
-    home = Path(store.path).parent
+def engagement_card(home: Path) -> dict | None:
+    """The newest engagement model's card (checksum checked), or None when none was trained."""
     if not any(c.get("name") == "engagement" for c in list_models(home)):
         return None
+    return _checked_card(_card_path(home, None, "engagement"))
+
+
+def _own_ranker(home: Path):
+    """(ranker, card) of the newest engagement model: its serving form when it has one (no
+    unpickling), else the verified estimator."""
+    from pipelines.features import FEATURE_COLUMNS
+
     found = load_serving(home)
     if found is not None:
         from pipelines.portable import ExportError, FeatureSetError, PortableRanker
 
         arrays, card = found
         try:
-            model = PortableRanker(arrays)
+            return PortableRanker(arrays), card
         except FeatureSetError:
             raise StaleModelError(f"{card['model_id']} was made for another feature set") from None
         except (ExportError, KeyError, TypeError, ValueError) as err:
             raise ModelIntegrityError(
                 f"{card['model_id']}: serving file unusable ({err}); retrain with 'helpnext train'"
             ) from None
-    else:
-        model, card = load_model(home)
-        if list(getattr(model, "feature_names_in_", FEATURE_COLUMNS)) != FEATURE_COLUMNS:
-            raise StaleModelError(f"{card['model_id']} was made for another feature set")
+    model, card = load_model(home)
+    if list(getattr(model, "feature_names_in_", FEATURE_COLUMNS)) != FEATURE_COLUMNS:
+        raise StaleModelError(f"{card['model_id']} was made for another feature set")
+    return model, card
+
+
+def selection_of(card: dict | None) -> tuple[str, str]:
+    """(overall, dormant) ranking options a card's model ranks with: the prior when no
+    model was trained; the owner's own model for a model trained before personal selection."""
+    from pipelines.personal import OWN, PRIOR
+
+    if card is None:
+        return PRIOR, PRIOR
+    chosen = (card.get("details") or {}).get("selection") or {}
+    return str(chosen.get("overall", OWN)), str(chosen.get("dormant", chosen.get("overall", OWN)))
+
+
+def home_ranker(home: Path):
+    """(ranker, version) for a home at serving time: the promoted engagement model with the
+    selection ``train`` recorded on its card, or the shipped prior when none was trained.
+
+    Raises :class:`ModelIntegrityError` for a damaged model, :class:`PriorIntegrityError`
+    for a damaged prior the ranking needs (callers rank by the heuristic and say so)."""
+    from pipelines.personal import OWN, PRIOR, PersonalRanker, components
+    from recommender.prior import STEMS, load_prior, prior_version
+
+    card = engagement_card(Path(home))
+    overall, dormant = selection_of(card)
+    parts = set(components(overall) + components(dormant))
+    own = None
+    if card is not None:  # verified (and refused when changed) even when it does not rank
+        own, card = _own_ranker(Path(home))
+        if OWN not in parts:
+            own = None
+    priors = {}
+    for option in sorted(parts & set(STEMS)):
+        priors[option], prior_card = load_prior(option=option)
+    if card is None:
+        return PersonalRanker(PRIOR, PRIOR, priors), prior_version(prior_card)
+    return PersonalRanker(overall, dormant, priors, own), card["model_id"]
+
+
+def score_contacts(store, owner_id: int, as_of: datetime, events=None):
+    """``(frame[contact, engagement, ranked_by], version)`` for one owner of ``store`` at
+    ``as_of``: the promoted model with its selection, or the shipped prior when no model
+    was trained. ``events``: that owner's events before ``as_of``, when the caller has read
+    them already. Nothing is unpickled when the model has a serving form (what keeps
+    ``helpnext today`` fast)."""
+    import polars as pl
+
+    from pipelines.features import build_features
+    from recommender.events import load_events
+
+    ranker, version = home_ranker(Path(store.path).parent)
     if events is None:
         events = load_events(store, [owner_id], before=as_of)
     frame = build_features(events, as_of).collect()
     if frame.height == 0:
-        return pl.DataFrame(schema={"contact": pl.Int64, "engagement": pl.Float64}), card[
-            "model_id"
-        ]
-    scores = model.rank_scores(frame)
-    out = frame.select("contact").with_columns(pl.Series("engagement", scores, dtype=pl.Float64))
-    return out, card["model_id"]
+        schema = {"contact": pl.Int64, "engagement": pl.Float64, "ranked_by": pl.String}
+        return pl.DataFrame(schema=schema), version
+    out = frame.select("contact").with_columns(
+        pl.Series("engagement", ranker.rank_scores(frame), dtype=pl.Float64),
+        pl.Series("ranked_by", ranker.ranked_by(frame), dtype=pl.String),
+    )
+    return out, version

@@ -186,6 +186,7 @@ class Plan:
                     else {"contact_id": r["partner"], "name": r["partner_name"]},
                     "score": r["score"],
                     "reason": r["reason"],
+                    "ranked_by": r.get("ranked_by"),
                     "status": r["status"],
                     "propensity": r.get("propensity", 1.0),
                 }
@@ -315,7 +316,23 @@ def build_plan(
         ids = save_suggestions(store, ctx, chosen)
     else:
         ids = [None] * chosen.height
-    return Plan(as_of, owner, version, _decorate(store, chosen, ids))
+    return Plan(as_of, owner, version, with_ranked_by(ctx, _decorate(store, chosen, ids)))
+
+
+def with_ranked_by(ctx: PlanContext, suggestions: pl.DataFrame) -> pl.DataFrame:
+    """``ranked_by``: what placed each person (the home's model, the prior or a heuristic,
+    the dormant ties' own choice for a dormant tie), in words."""
+    from pathlib import Path
+
+    from pipelines.features import DORMANT_DAYS
+    from pipelines.personal import label
+    from recommender.engagement import ranked_by_options
+
+    overall, dormant = ranked_by_options(Path(ctx.store.path).parent, ctx.model_version)
+    days = suggestions.join(ctx.stats.select("contact", "days_since"), on="contact", how="left")
+    quiet = days["days_since"].fill_null(0.0) >= DORMANT_DAYS
+    words = [label(dormant if q else overall) for q in quiet.to_list()]
+    return suggestions.with_columns(pl.Series("ranked_by", words, dtype=pl.String))
 
 
 def latest_activity(store: Store) -> datetime | None:

@@ -1,6 +1,6 @@
 """The protocol on a generated log where a plain model loses to recency: a student
 messaging network over a term, people joining and leaving (``term_chat_log`` in
-``benchmarks/bench_eval.py``). Who is still around anywhere in the log is what lets the
+``pipelines/synthetic.py``). Who is still around anywhere in the log is what lets the
 model beat recency there; without the contact-side features it lost (measured: -0.01 to
 -0.03 NDCG@10 on two seeds)."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.bench_eval import term_chat_log
 from pipelines.evaluate import events_from_edges, run_protocol
+from pipelines.synthetic import term_chat_log
 from pipelines.train import model_scorer
 
 

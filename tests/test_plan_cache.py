@@ -44,17 +44,31 @@ def test_a_later_plan_the_same_day_reuses_the_statistics_exactly(home):
     path, _ = home
     with open_store(path) as store:
         owner = store.owner_id()
-        first = build_context(store, owner, AS_OF)
+        first = build_context(store, owner, AS_OF, use_model=False)
         assert _cached_at(store, owner) == AS_OF
-        reused = build_context(store, owner, LATER)
+        reused = build_context(store, owner, LATER, use_model=False)
         assert _cached_at(store, owner) == AS_OF  # reused, not recomputed
-        fresh = build_context(store, owner, LATER, reuse=False)
+        fresh = build_context(store, owner, LATER, reuse=False, use_model=False)
     assert first.model_version == reused.model_version == fresh.model_version
     # the heuristic moves to the later moment exactly: same numbers as a fresh computation
     _assert_same(reused, fresh)
     assert (reused.stats["days_since"] - first.stats["days_since"]).round(6).unique().to_list() == [
         round(5 / 24, 6)
     ]
+
+
+def test_a_model_ranked_plan_reuses_the_scores_of_the_days_first_plan(home):
+    """With no trained model the shipped prior ranks; its scores are those of T1 all day."""
+    path, _ = home
+    with open_store(path) as store:
+        owner = store.owner_id()
+        first = build_context(store, owner, AS_OF)
+        reused = build_context(store, owner, LATER)
+        assert _cached_at(store, owner) == AS_OF
+    assert first.model_version.startswith("engagement:prior:")
+    assert reused.model_version == first.model_version
+    a = first.stats.sort("contact")["engagement"].to_list()
+    assert reused.stats.sort("contact")["engagement"].to_list() == a
 
 
 @pytest.mark.parametrize(

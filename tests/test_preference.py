@@ -162,7 +162,10 @@ def _fill(store, n_days: int = 24) -> datetime:
     return start + timedelta(days=n_days + 1)
 
 
-def test_train_promote_and_rank_by_preference(cli, helpnext_home):
+def test_train_promote_and_rank_by_preference(cli, helpnext_home, tmp_path, monkeypatch):
+    # engagement by the transparent heuristic (no prior in this folder): the known answers
+    # below are the preference model's, on Interactions Rank's "who"
+    monkeypatch.setenv("HELPNEXT_PRIOR_DIR", str(tmp_path / "no-prior"))
     with open_store(helpnext_home) as store:
         ids = build_home(store)
         as_of = _fill(store)

@@ -490,6 +490,7 @@ def _base_stats(store: Store, owner: int, as_of: datetime, pool_size: int, use_m
         version = HEURISTIC_VERSION
     else:
         engagement, version = found
+        engagement = engagement.select("contact", "engagement")
         stats = stats.join(engagement, on="contact", how="left").with_columns(
             pl.col("engagement").fill_null(0.0)
         )

@@ -152,6 +152,18 @@ def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
 
 def _metrics_text(metrics: dict) -> str:
     """A preference model's comparison, or an engagement model's headline numbers."""
+    selection = metrics.get("selection")
+    if isinstance(selection, dict) and "overall" in selection:
+        from pipelines.personal import label
+
+        scores = (selection.get("comparison") or {}).get("overall") or {}
+        chosen = selection["overall"]
+        text = f"ranks with {label(chosen)}"
+        if chosen in scores:
+            text += f" (NDCG@10 {scores[chosen]:.3f} held out)"
+        if selection.get("dormant") != chosen:
+            text += f"; dormant ties by {label(selection['dormant'])}"
+        return text
     cand, cur = metrics.get("candidate"), metrics.get("current")
     if isinstance(cand, dict) and isinstance(cur, dict):
         return (

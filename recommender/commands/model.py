@@ -90,15 +90,14 @@ def train(
     horizon: HorizonOption = 7,
     as_json: JsonOption = False,
 ) -> None:
-    """Train the engagement model on your history (earlier cutoffs only) and save it; then
-    train a preference model on your feedback and promote it only if it beats the current
-    one on your most recent answers."""
+    """Choose how to rank your contacts and save it: the shipped prior, a model of your own
+    history, the two together, or the best heuristic, compared on your most recent weeks
+    (held out; nothing after --as-of), dormant ties apart; then train a preference model on
+    your feedback and promote it only if it beats the current one on your recent answers."""
     from datetime import timedelta
 
-    from pipelines.portable import serving_form
-    from pipelines.train import train_engagement
-    from recommender.model_registry import save_model
     from recommender.store import PERSONAL_OWNER
+    from recommender.training import selection_summary, train_home
 
     home_dir = resolve_home(home)
     when = parse_as_of(as_of) or _utcnow()
@@ -109,52 +108,36 @@ def train(
         raise UsageError(
             f"no interactions before --as-of {when.isoformat()}: nothing to learn from"
         )
-    result = train_engagement(past, when, timedelta(days=horizon))
-    serving = serving_form(result.model, past, when)
-    card = save_model(
-        home_dir,
-        result.model,
-        training_data_sha256=result.data_hash,
-        metrics={"validation": result.validation},
-        details={
-            "as_of": when.isoformat(),
-            "horizon_days": horizon,
-            "training_cutoffs": [c.isoformat() for c in result.cutoffs],
-            "training_rows": result.n_rows,
-            "training_groups": result.n_groups,
-        },
-        serving=serving,
-    )
+    trained = train_home(home_dir, past, when, timedelta(days=horizon))
+    card = trained.card
     from recommender.preference import train_preference
     from recommender.store import open_store
 
     with open_store(home_dir) as store:
         preference = train_preference(store, when)
+    selection = trained.selection
     summary = {
         "model_id": card["model_id"],
         "artifact_sha256": card["artifact_sha256"],
         "preference": preference.as_dict(),
-        "training_cutoffs": len(result.cutoffs),
-        "training_rows": result.n_rows,
-        "blend": result.validation.get("chosen_weights"),
-        "baseline": result.validation.get("chosen_baseline"),
-        "note": result.validation.get("fallback"),
+        "training_cutoffs": len(trained.cutoffs),
+        "training_rows": trained.n_rows,
+        "ranking": {"overall": selection["overall"], "dormant": selection["dormant"]},
+        "comparison": selection.get("comparison"),
+        "prior": selection.get("prior"),
+        "note": selection.get("note") or trained.prior_note,
     }
     if as_json:
         print_json(summary)
         return
     console.print(
-        f"Trained {card['model_id']} on {result.n_rows:,} examples from "
-        f"{len(result.cutoffs)} earlier cutoffs; saved in {home_dir / 'models'}."
+        f"Trained {card['model_id']} on {trained.n_rows:,} examples from "
+        f"{len(trained.cutoffs)} earlier cutoffs; saved in {home_dir / 'models'}."
     )
-    if summary["note"]:
-        console.print(f"Note: {summary['note']}.")
-    elif summary["blend"] is not None:
-        w = summary["blend"]
-        console.print(
-            f"Blend chosen on held-out cutoffs: trees {w[0]:.2f}, pairwise linear {w[1]:.2f}, "
-            f"{summary['baseline']} {w[2]:.2f}."
-        )
+    if trained.prior_note:
+        console.print(f"Note: {trained.prior_note}.", soft_wrap=True)
+    for line in selection_summary(selection):
+        console.print(line, soft_wrap=line.startswith("Note:"))
     console.print(preference.summary())
 
 
@@ -163,7 +146,21 @@ def evaluate(
     interactions: InteractionsOption = None,
     fmt: FormatOption = "edges",
     horizon: HorizonOption = 7,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for random tie-breaking.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed for random tie-breaking and owner sampling.")
+    ] = 0,
+    personal: Annotated[
+        bool,
+        typer.Option(
+            "--personal",
+            help="Personal protocol: each of --owners sampled owners of --interactions alone "
+            "in a fresh home (real import, train and scoring), per-owner and mean metrics "
+            "with 95% bootstrap intervals over owners.",
+        ),
+    ] = False,
+    owners: Annotated[
+        int, typer.Option("--owners", min=1, help="Owners sampled by --personal.")
+    ] = 24,
     as_json: JsonOption = False,
 ) -> None:
     """Run the evaluation protocol: the model beside every baseline, overall and on dormant ties."""
@@ -172,6 +169,11 @@ def evaluate(
     from pipelines.evaluate import run_protocol
     from pipelines.train import model_scorer
 
+    if personal:
+        if interactions is None:
+            raise UsageError("--personal needs --interactions FILE (a log with many owners)")
+        _personal_eval(_log_events(interactions, fmt), interactions, owners, seed, horizon, as_json)
+        return
     if interactions is not None:
         events = _log_events(interactions, fmt)
         source = str(interactions)
@@ -186,6 +188,88 @@ def evaluate(
         print_json(report)
         return
     print_report(report)
+
+
+def _personal_eval(events, source: Path, owners: int, seed: int, horizon: int, as_json: bool):
+    from datetime import timedelta
+
+    from recommender.personal_eval import run_personal
+    from recommender.progress import stages
+
+    _require_events(events, str(source))
+    with stages(f"personal protocol on {source.name}") as progress:
+        progress.stage("owners, one fresh home each")
+        report = run_personal(events, owners, seed, timedelta(days=horizon))
+    report["source"] = str(source)
+    if not report["owners"]:
+        raise NotFoundError(
+            f"{source}: no owner with at least 15 contacts before the first cutoff and a "
+            "message to one of them after a cutoff; nothing to evaluate"
+        )
+    if as_json:
+        print_json(report)
+        return
+    print_personal_report(report)
+
+
+def print_personal_report(report: dict) -> None:
+    from rich.table import Table
+
+    summary = report["summary"]
+    console.print(
+        f"{report['source']}: {len(report['owners'])} owners (of {report['eligible']} with "
+        f"15+ contacts), each alone in a fresh home; cutoffs {', '.join(c[:10] for c in report['cutoffs'])}"
+    )
+    per = Table(title="Per owner: model vs the best baseline (NDCG@10)")
+    for column in (
+        "owner",
+        "cutoffs",
+        "overall model",
+        "overall best",
+        "dormant model",
+        "dormant best",
+    ):
+        per.add_column(column, justify="right")
+    best = {
+        p: summary[p]["vs_best_baseline"].get("ndcg@10", {}).get("best_baseline")
+        for p in ("overall", "dormant")
+    }
+    for o in report["owners"]:
+        row = [str(o["owner"]), str(len(o["cutoffs"]))]
+        for part in ("overall", "dormant"):
+            for name in ("model", best[part]):
+                m = o["mean"][part].get(name) if name else None
+                row.append("-" if m is None else f"{m['ndcg@10']:.3f}")
+        per.add_row(*row)
+    console.print(per)
+    table = Table(title="Mean over owners (95% bootstrap interval over owners)")
+    table.add_column("ranker", no_wrap=True)
+    for part in ("overall", "dormant"):
+        for m in ("NDCG@10", "MRR"):
+            table.add_column(f"{part} {m}", justify="right")
+    rankers = summary["overall"]["rankers"]
+    names = sorted(rankers, key=lambda n: (n != "model", -rankers[n]["ndcg@10"]))
+    for name in names:
+        row = [name]
+        for part in ("overall", "dormant"):
+            r = summary[part]["rankers"].get(name)
+            for m in ("ndcg@10", "mrr"):
+                if r is None:
+                    row.append("-")
+                else:
+                    lo, hi = r[f"{m}_ci95"]
+                    row.append(f"{r[m]:.3f} [{lo:.3f}, {hi:.3f}]")
+        table.add_row(*row)
+    console.print(table)
+    for part in ("overall", "dormant"):
+        for m in ("ndcg@10", "mrr"):
+            v = summary[part]["vs_best_baseline"].get(m)
+            if v:
+                lo, hi = v["ci95"]
+                console.print(
+                    f"{part} {m}: model - {v['best_baseline']} = {v['margin']:+.4f} "
+                    f"[{lo:+.4f}, {hi:+.4f}]"
+                )
 
 
 def print_report(report: dict) -> None:

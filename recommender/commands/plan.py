@@ -77,7 +77,12 @@ def render_plan(plan) -> None:
         if s["status"] and s["status"] != "open":
             act += f" ({s['status']})"
         table.add_row(
-            str(s["id"]), escape(who), escape(act), escape(s["reason"]), f"{s['score']:.2f}"
+            str(s["id"]),
+            escape(who),
+            escape(act),
+            escape(s["reason"])
+            + (f"\n[dim]ranked by {escape(s['ranked_by'])}[/dim]" if s.get("ranked_by") else ""),
+            f"{s['score']:.2f}",
         )
     console.print(table)
     console.print(
