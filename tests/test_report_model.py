@@ -45,3 +45,7 @@ def test_ranking_section_shows_the_models_card(cli, helpnext_home, tmp_path):
     before = unescape(_section(early.read_text(), "ranking"))
     assert "after this report's moment, so it is not judged here" in before
     assert "Features that weigh most" not in before
+    # nor does this week's plan: it ranks by Interactions Rank then
+    week = unescape(_section(early.read_text(), "week"))
+    assert "with interactions-rank-28d" in week and "engagement-" not in week
+    assert "with engagement:" in unescape(_section(out.read_text(), "week"))

@@ -32,10 +32,13 @@ def build_report(store, home: Path, as_of: datetime) -> str:
     from recommender.report.answers import answers_section, week_section
     from recommender.report.gather import gather
     from recommender.report.page import render
-    from recommender.report.quality import quality_section
+    from recommender.report.quality import engagement_card, quality_section, trained_as_of
     from recommender.report.ties import drifting_section, tie_section
 
     data = gather(store, home, as_of)
+    card = engagement_card(home)
+    # a model that learned from events after as_of must not rank this week's plan
+    use_model = card is None or trained_as_of(card) <= as_of
     sections = [
         tie_section(data.stats, data.events, as_of),
         touches_section(data.events, as_of),
@@ -43,7 +46,9 @@ def build_report(store, home: Path, as_of: datetime) -> str:
         drifting_section(data.stats),
         answers_section(data.suggestions, as_of),
         quality_section(home, data.events, as_of),
-        week_section(build_plan(store, as_of, n=5, save=False, events=data.owner_events)),
+        week_section(
+            build_plan(store, as_of, n=5, save=False, events=data.owner_events, use_model=use_model)
+        ),
     ]
     stats = data.stats
     figures = [

@@ -41,6 +41,11 @@ def engagement_card(home: Path) -> dict | None:
     return cards[-1] if cards else None
 
 
+def trained_as_of(card: dict) -> datetime:
+    """The moment the model's training history ends (it saw nothing from then on)."""
+    return datetime.fromisoformat(str(card.get("details", {}).get("as_of")))
+
+
 def quality_section(home: Path, events: pl.DataFrame, as_of: datetime) -> Section:
     section = Section("ranking", "How good the ranking is")
     section.notes.append(
@@ -48,11 +53,11 @@ def quality_section(home: Path, events: pl.DataFrame, as_of: datetime) -> Sectio
         "wrote to next was always ranked first)."
     )
     card = engagement_card(home)
-    trained_as_of = None
+    trained = None
     if card is not None:
-        trained_as_of = datetime.fromisoformat(str(card.get("details", {}).get("as_of")))
+        trained = trained_as_of(card)
     validation = (card or {}).get("metrics", {}).get("validation", {})
-    if card is not None and trained_as_of <= as_of and not validation.get("fallback"):
+    if card is not None and trained <= as_of and not validation.get("fallback"):
         _from_card(section, home, card, validation)
         return section
     if card is None:
@@ -60,9 +65,9 @@ def quality_section(home: Path, events: pl.DataFrame, as_of: datetime) -> Sectio
             "No engagement model yet (`helpnext train` learns one from your history): the "
             "plan ranks by Interactions Rank, backtested here on your own history."
         )
-    elif trained_as_of > as_of:
+    elif trained > as_of:
         why = (
-            f"The engagement model was trained on history up to {day(trained_as_of)}, after "
+            f"The engagement model was trained on history up to {day(trained)}, after "
             "this report's moment, so it is not judged here; Interactions Rank, which "
             "learns nothing, is backtested instead."
         )
