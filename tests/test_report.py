@@ -201,3 +201,14 @@ def test_bad_input_is_one_line_and_writes_nothing(cli, helpnext_home, tmp_path):
     assert "not a valid DuckDB database" in broken.stderr and broken.stderr.count("\n") == 1
     assert not (tmp_path / "d.html").exists()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_an_address_book_without_dates_still_reports(cli, helpnext_home, tmp_path):
+    from conftest import TEST_DATA
+
+    assert cli("import", "vcard", TEST_DATA / "vcard" / "google.vcf").exit_code == 0
+    out = tmp_path / "report.html"
+    _report(cli, helpnext_home, out)
+    people = _rows(out.read_text(), "ties", "People by tie")
+    assert people[3][0] == "never engaged" and int(people[3][1]) > 0
+    assert sum(int(r[1]) for r in people[:3]) == 0

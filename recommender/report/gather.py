@@ -62,7 +62,12 @@ def gather(store: Store, home: Path, as_of: datetime) -> ReportData:
 
     owner = _owner(store)
     first = first_evidence(store, owner)
-    if first is None or first >= as_of:
+    undated = store.scalar(
+        "SELECT count(*) FROM contacts WHERE owner_id = ? AND merged_into IS NULL "
+        "AND coalesce(connected_on, first_seen) IS NULL",
+        [owner],
+    )
+    if not undated and (first is None or first >= as_of):
         when = "" if first is None else f"; the first is on {first:%Y-%m-%d}"
         raise UsageError(
             f"nothing in this home is dated before --as-of {as_of:%Y-%m-%d %H:%M}{when}: "
