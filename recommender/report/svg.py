@@ -9,6 +9,7 @@ beside it for screen readers and copy-paste.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -93,6 +94,12 @@ def _legend(series: Sequence[tuple[str, str]], y: float, x0: float = 48) -> list
     return out
 
 
+def _every(labels: Sequence[str], slot: float) -> int:
+    """Label every k-th tick so that labels (about 6 px a character at size 10) never touch."""
+    widest = max((len(label) for label in labels), default=1)
+    return max(1, math.ceil((6.0 * widest + 8) / max(slot, 1.0)))
+
+
 def _tick_labels(labels: Sequence[str], xs: Sequence[float], y: float, every: int) -> list[str]:
     return [
         _text(x, y, label, anchor="middle", size=10)
@@ -131,6 +138,9 @@ def columns(
     scale_max = _nice_max(max(up_max, down_max))
     if percent:
         scale_max = min(scale_max, 1.0)
+    elif all(float(v).is_integer() for s in series for v in s.values):
+        scale_max = math.ceil(scale_max)  # counts: whole-number ticks at half and top
+        scale_max += scale_max % 2
     has_below = any(s.below for s in series)
     plot_h = height - top - bottom
     up_h = plot_h / 2 if has_below else plot_h
@@ -184,8 +194,7 @@ def columns(
     if sides and has_below:
         body.append(_text(left + 4, top + 12, f"▲ {sides[0]}", size=10, fill_opacity="0.7"))
         body.append(_text(left + 4, top + plot_h - 4, f"▼ {sides[1]}", size=10, fill_opacity="0.7"))
-    every = max(1, round(len(labels) / 12))
-    body += _tick_labels(labels, xs, height - 10, every)
+    body += _tick_labels(labels, xs, height - 10, _every(labels, slot))
     return _svg(WIDTH, height, label, body)
 
 
@@ -235,8 +244,7 @@ def lines(
                 f'<circle cx="{_num(x)}" cy="{_num(y)}" r="3.5" fill="{fill}">'
                 f"<title>{escape(f'{lab}: {name} {shown}')}</title></circle>"
             )
-    every = max(1, round(n / 12))
-    body += _tick_labels(labels, xs, height - 10, every)
+    body += _tick_labels(labels, xs, height - 10, _every(labels, plot_w / max(n - 1, 1)))
     return _svg(WIDTH, height, label, body)
 
 
