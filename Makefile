@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_HOME := $(CURDIR)/demo-home
 
 .DEFAULT_GOAL := check
-.PHONY: check install demo test lint bench sample prior clean
+.PHONY: check install demo test lint bench sample prior clean browser
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	rm -rf $(DEMO_HOME)
 	$(BIN)/helpnext --home $(DEMO_HOME) demo
+
+# Debian's headless Chromium for the report's browser test (tests/test_report_browser.py)
+browser:
+	command -v chromium >/dev/null || apt-get install -y chromium chromium-driver
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

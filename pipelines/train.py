@@ -289,6 +289,59 @@ def _group_quality(frame: pl.DataFrame, scores: np.ndarray) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def _per_cutoff(frame: pl.DataFrame, model_q: np.ndarray, base_q: np.ndarray) -> list[dict]:
+    """Per validation cutoff (index 0 = newest): the model's and the best baseline's mean
+    (NDCG@10 + MRR) / 2 over its (owner) groups, in :func:`_group_quality`'s order."""
+    rows, at = [], 0
+    for c in sorted(frame[CUTOFF].unique().to_list()):
+        n = frame.filter(pl.col(CUTOFF) == c)[OWNER].n_unique()
+        part = slice(at, at + n)
+        rows.append(
+            {
+                "cutoff": int(c),
+                "groups": int(n),
+                "model": float(model_q[part].mean() / 2),
+                "baseline": float(base_q[part].mean() / 2),
+            }
+        )
+        at += n
+    return rows
+
+
+def _negative_rate(data: pl.DataFrame, max_negatives: int = 15) -> float:
+    """The share of non-targets :func:`_fit` keeps (at most ``max_negatives`` a group)."""
+    neg = data.filter(pl.col(LABEL) == 0).group_by(CUTOFF, OWNER).len()
+    total = int(neg["len"].sum()) if neg.height else 0
+    return 1.0 if total == 0 else float(neg["len"].clip(upper_bound=max_negatives).sum() / total)
+
+
+def _calibration(
+    frame: pl.DataFrame, proba: np.ndarray | None, negative_rate: float = 1.0, bins: int = 10
+) -> list[dict]:
+    """Predicted probability (the trees' p of a message within the horizon, corrected for
+    the share of non-targets kept in training) against the observed rate, by decile of the
+    prediction, on held-out validation cutoffs."""
+    if proba is None or frame.height < bins:
+        return []
+    p = np.asarray(proba, dtype=float)
+    p = p * negative_rate / (p * negative_rate + (1.0 - p))  # undo the negatives' sampling
+    scored = pl.DataFrame({"p": p, "y": frame[LABEL].to_numpy()})
+    return (
+        scored.with_columns(
+            (pl.col("p").rank("ordinal") * bins // (scored.height + 1)).alias("decile")
+        )
+        .group_by("decile")
+        .agg(
+            pl.col("p").mean().alias("predicted"),
+            (pl.col("y") > 0).mean().alias("observed"),
+            pl.len().alias("n"),
+        )
+        .sort("decile")
+        .with_columns(pl.col("decile") + 1)
+        .to_dicts()
+    )
+
+
 @dataclass
 class TrainResult:
     model: EngagementRanker
@@ -391,6 +444,8 @@ def fit_and_choose(
             inner, fit, val, inner.rank_scores(val, weights, parts)
         )
         validation |= {
+            "per_cutoff": _per_cutoff(val, quality[weights], base_q[baseline]),
+            "calibration": _calibration(val, parts[1], _negative_rate(fit)),
             "segments": segment_report,
             "baselines": {n: float(q.mean() / 2) for n, q in base_q.items()},
             "blends": {str(b): float(q.mean() / 2) for b, q in quality.items()},

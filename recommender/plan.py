@@ -280,8 +280,12 @@ def build_plan(
     n: int = 5,
     owner_id: int | None = None,
     save: bool = True,
+    events: pl.DataFrame | None = None,
+    use_model: bool = True,
 ) -> Plan:
-    """Today's plan for the personal owner (or ``owner_id``), stored unless ``save=False``."""
+    """Today's plan for the personal owner (or ``owner_id``), stored unless ``save=False``.
+    ``events``: that owner's events before ``as_of`` (``owner_events``), when already read;
+    ``use_model=False`` ranks by the heuristic (e.g. when the model learned from later events)."""
     as_of = as_of or utcnow()
     owner = owner_id if owner_id is not None else store.owner_id(create=False)
     if owner is None and store.scalar("SELECT count(*) FROM owners"):
@@ -290,7 +294,7 @@ def build_plan(
         "SELECT count(*) FROM contacts WHERE owner_id = ?", [owner]
     ):
         return Plan(as_of, owner or 0, PLAN_VERSION, pl.DataFrame(), message=EMPTY_HOME_MESSAGE)
-    ctx = build_context(store, owner, as_of)
+    ctx = build_context(store, owner, as_of, use_model=use_model, events=events)
     version = f"{ctx.model_version}+{PLAN_VERSION}"
     ctx.model_version = version
     from recommender.exploration import plan_with_exploration

@@ -7,6 +7,11 @@ def test_demo_builds_the_sample_home_and_prints_its_list(cli, helpnext_home):
     assert "Imported linkedin-export-2023-06.zip" in result.stdout
     assert "28 role changes" in result.stdout
     assert "Today's plan, as of 19 Jun 2024" in result.stdout
+    # and its report, as of the same moment, with the plan it just showed
+    page = helpnext_home / "report.html"
+    assert f"The demo network at a glance: {page}" in result.stdout
+    html = page.read_text()
+    assert "6 suggestions shown, none answered yet" in html
     plan = json.loads(cli("today", "--as-of", "2024-06-19T00:00:00", "--n", "6", "--json").stdout)
     # the demo shows every kind of give-first act
     assert {s["action"] for s in plan["suggestions"]} == {

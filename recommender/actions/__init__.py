@@ -432,8 +432,10 @@ def build_context(
     pool_size: int = POOL_SIZE,
     use_model: bool = True,
     reuse: bool = True,
+    events: pl.DataFrame | None = None,
 ) -> PlanContext:
-    """Stats, engagement ('who' = its percentile) and the candidate pool.
+    """Stats, engagement ('who' = its percentile) and the candidate pool. ``events``: the
+    owner's events before ``as_of`` (:func:`owner_events`), when the caller has read them.
 
     The per-contact statistics and engagement scores are computed once per day and reused
     while nothing changes (:mod:`recommender.plan_cache`); ``reuse=False`` recomputes them
@@ -443,7 +445,7 @@ def build_context(
     key = plan_cache.cache_key(store, owner, use_model) if reuse else None
     found = plan_cache.load(store, owner, as_of, key) if key else None
     if found is None:
-        base, version = _base_stats(store, owner, as_of, pool_size, use_model)
+        base, version = _base_stats(store, owner, as_of, pool_size, use_model, events)
         if key:
             plan_cache.save(store, owner, as_of, key, base, version)
     else:
@@ -477,12 +479,20 @@ def _with_pool(base: pl.DataFrame, as_of: datetime, pool_size: int):
     return _overdue(stats), pool
 
 
-def _base_stats(store: Store, owner: int, as_of: datetime, pool_size: int, use_model: bool):
+def _base_stats(
+    store: Store,
+    owner: int,
+    as_of: datetime,
+    pool_size: int,
+    use_model: bool,
+    events: pl.DataFrame | None = None,
+):
     """(per-contact statistics and engagement at ``as_of``, model version): one read of the
     owner's events, shared by the statistics, the engagement model and the rhythm."""
     from recommender.engagement import HEURISTIC_VERSION, model_engagement
 
-    events = owner_events(store, owner, as_of)
+    if events is None:
+        events = owner_events(store, owner, as_of)
     stats = contact_stats(store, owner, as_of, events).rename({"rhythm_days": "rhythm_mean"})
     found = model_engagement(store, owner, as_of, events) if use_model else None
     if found is None:  # the heuristic, already computed in the same pass

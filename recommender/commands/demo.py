@@ -31,13 +31,15 @@ def demo(
     n: Annotated[int, typer.Option("--n", min=1, max=50, help="How many suggestions.")] = 6,
 ) -> None:
     """Import the bundled sample network (two LinkedIn exports a year apart, articles and
-    job postings) into the home and print its daily plan, as of the sample's last day."""
+    job postings) into the home, print its daily plan as of the sample's last day, and
+    write its report (report.html in the home)."""
     from pipelines.ingest.linkedin import import_linkedin
     from recommender.commands.imports import report
     from recommender.commands.plan import render_plan
     from recommender.demo_plan import build_demo_extras
     from recommender.importer import apply_batch
     from recommender.plan import build_plan, latest_activity
+    from recommender.report import write_report
     from recommender.store import open_store
 
     where = resolve_home(home)
@@ -45,9 +47,12 @@ def demo(
         for path in sample_paths():
             report(apply_batch(store, import_linkedin(path)), as_json=False)
         build_demo_extras(store, SAMPLE_DIR)
-        plan = build_plan(store, latest_activity(store), n=n)
+        moment = latest_activity(store)
+        plan = build_plan(store, moment, n=n)
     console.print(f"\nDemo home: {where}  (try: helpnext --home {where} show CONTACT)")
     render_plan(plan)
+    page = write_report(where, moment)
+    typer.echo(f"\nThe demo network at a glance: {page} (open it in a browser; it works offline)")
 
 
 def register(app: typer.Typer) -> None:
