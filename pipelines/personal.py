@@ -302,6 +302,18 @@ def select_personal(
         "dormant": {k: round(float(v.mean()), 4) for k, v in dormant_q.items() if len(v)},
         "dormant_groups": dormant_groups,
     }
+    heuristics = {k: v for k, v in overall_q.items() if k.startswith(BASE)}
+    best_h = max(heuristics, key=lambda k: float(heuristics[k].mean()))
+    if len(overall_q[overall]) == n_val:  # one group per held-out cutoff, newest first
+        comparison["best_heuristic"] = best_h
+        comparison["per_cutoff"] = [
+            {
+                "cutoff": used[i].isoformat(),
+                "chosen": round(float(overall_q[overall][i]), 4),
+                "heuristic": round(float(overall_q[best_h][i]), 4),
+            }
+            for i in range(n_val)
+        ]
     own, own_validation = None, {}
     if OWN in components(overall) + components(dormant):
         inner = min(max(2, round(0.25 * len(used))), len(used) - 1)

@@ -82,7 +82,9 @@ def test_report_numbers_on_a_known_home(cli, helpnext_home, tmp_path):
     )
     # no plan shown yet, no model: honest empty state and the heuristic's backtest
     assert "No plan shown yet" in _section(html, "answers")
-    assert "No engagement model yet" in _section(html, "ranking")
+    assert "Nothing trained on your history yet: the plan ranks with the prior" in unescape(
+        _section(html, "ranking")
+    )
     assert "<svg" in _section(html, "ranking")
 
 

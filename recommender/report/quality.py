@@ -57,13 +57,18 @@ def quality_section(home: Path, events: pl.DataFrame, as_of: datetime) -> Sectio
     if card is not None:
         trained = trained_as_of(card)
     validation = (card or {}).get("metrics", {}).get("validation", {})
-    if card is not None and trained <= as_of and not validation.get("fallback"):
+    selection = (card or {}).get("metrics", {}).get("selection") or {}
+    if card is not None and trained <= as_of and selection.get("comparison", {}).get("per_cutoff"):
+        _from_selection(section, home, card, selection)
+        return section
+    if card is not None and trained <= as_of and validation.get("cutoffs"):
         _from_card(section, home, card, validation)
         return section
     if card is None:
         why = (
-            "No engagement model yet (`helpnext train` learns one from your history): the "
-            "plan ranks by Interactions Rank, backtested here on your own history."
+            "Nothing trained on your history yet: the plan ranks with the prior shipped with "
+            "helpnext (`helpnext train` compares it with the heuristics on your own weeks). "
+            "Interactions Rank is backtested here on your own history."
         )
     elif trained > as_of:
         why = (
@@ -71,14 +76,71 @@ def quality_section(home: Path, events: pl.DataFrame, as_of: datetime) -> Sectio
             "this report's moment, so it is not judged here; Interactions Rank, which "
             "learns nothing, is backtested instead."
         )
+    elif selection:
+        reason = selection.get("note") or "no held-out weeks"
+        why = (
+            f"Too little history to compare rankings on ({reason}); Interactions Rank is "
+            "backtested here instead."
+        )
     else:
-        why = f"The engagement model fell back to Interactions Rank: {validation['fallback']}."
+        reason = validation.get("fallback") or "its card holds no backtest"
+        why = f"The engagement model fell back to Interactions Rank: {reason}."
     section.notes.insert(0, why)
     _backtest(section, events, as_of)
     return section
 
 
 # -- with a model: its card ----------------------------------------------------------------
+
+
+def _from_selection(section: Section, home: Path, card: dict, selection: dict) -> None:
+    """What ``train`` chose to rank with, judged on the held-out weeks it was chosen on,
+    against the best heuristic of those weeks (NDCG@10)."""
+    from pipelines.personal import label
+
+    comparison = selection["comparison"]
+    per = list(reversed(comparison["per_cutoff"]))  # oldest first
+    chosen, best_h = selection["overall"], comparison["best_heuristic"]
+    section.notes[0] = (
+        "Quality: NDCG@10 on the held-out weeks (1.0 = whoever you wrote to next was always "
+        "ranked first)."
+    )
+    section.notes.insert(
+        0,
+        f"Ranked by {label(chosen)} (model {card['model_id']}, trained on your history before "
+        f"{day(datetime.fromisoformat(card['details']['as_of']))}), chosen on your "
+        f"{plural(len(per), 'newest held-out week')}; every option was fitted on older weeks "
+        "only."
+        + (
+            f" Dormant ties are ordered by {label(selection['dormant'])}."
+            if selection.get("dormant") != chosen
+            else ""
+        ),
+    )
+    labels = [short_day(datetime.fromisoformat(r["cutoff"])) for r in per]
+    _judged(
+        section,
+        labels,
+        [r["chosen"] for r in per],
+        [r["heuristic"] for r in per],
+        label(chosen),
+        label(best_h),
+    )
+    scores = comparison.get("overall") or {}
+    section.tables.append(
+        Table(
+            "Every option on the held-out weeks (mean NDCG@10)",
+            ["option", "everyone", "dormant ties"],
+            [
+                [label(k), f"{v:.3f}", _fmt(comparison.get("dormant", {}).get(k))]
+                for k, v in sorted(scores.items(), key=lambda kv: -kv[1])
+            ],
+        )
+    )
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _from_card(section: Section, home: Path, card: dict, validation: dict) -> None:
