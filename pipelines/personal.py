@@ -107,13 +107,22 @@ def personal_view(events: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 # -- the options' scores -----------------------------------------------------------------
 
 
-def option_scores(option: str, frame: pl.DataFrame, priors: dict, own) -> np.ndarray:
+def option_scores(
+    option: str, frame: pl.DataFrame, priors: dict, own, memo: dict | None = None
+) -> np.ndarray:
     """One score per row of a feature frame under ``option`` (higher = sooner).
-    ``priors``: prior name -> ranker; ``own``: the owner's model or None."""
+    ``priors``: prior name -> ranker; ``own``: the owner's model or None; ``memo`` keeps
+    each single option's scores of this frame, so options sharing a part score it once."""
+    if memo is not None:
+        if option not in memo:
+            memo[option] = (
+                option_scores(option, frame, priors, own)
+                if not option.startswith(AVG)
+                else _average(option, frame, priors, own, memo)
+            )
+        return memo[option]
     if option.startswith(AVG):
-        owner = frame[OWNER].to_numpy()
-        parts = [option_scores(p, frame, priors, own) for p in components(option)]
-        return sum(within_owner_pct(owner, p) for p in parts)
+        return _average(option, frame, priors, own, {})
     if option.startswith(BASE):
         return frame.select(BASELINES[option[len(BASE) :]])[:, 0].to_numpy().astype(np.float64)
     if option == OWN:
@@ -123,6 +132,12 @@ def option_scores(option: str, frame: pl.DataFrame, priors: dict, own) -> np.nda
     if option in (priors or {}):
         return np.asarray(priors[option].rank_scores(frame), dtype=np.float64)
     raise ValueError(f"ranking option {option!r} is unknown or its model is not loaded")
+
+
+def _average(option: str, frame: pl.DataFrame, priors: dict, own, memo: dict) -> np.ndarray:
+    owner = frame[OWNER].to_numpy()
+    parts = [option_scores(p, frame, priors, own, memo) for p in components(option)]
+    return sum(within_owner_pct(owner, p) for p in parts)
 
 
 def check_option(option: str, priors: dict, own) -> None:
@@ -154,10 +169,11 @@ class PersonalRanker:
     def rank_scores(self, frame: pl.DataFrame) -> np.ndarray:
         if frame.height == 0:
             return np.zeros(0)
-        total = option_scores(self.overall, frame, self.priors, self.own)
+        memo: dict = {}
+        total = option_scores(self.overall, frame, self.priors, self.own, memo)
         if self.dormant == self.overall:
             return total
-        within = option_scores(self.dormant, frame, self.priors, self.own)
+        within = option_scores(self.dormant, frame, self.priors, self.own, memo)
         mask = segment_mask("dormant", frame["age_last_any"].to_numpy())
         return reorder_within(frame[OWNER].to_numpy(), total, within, mask)
 
@@ -232,9 +248,9 @@ def compare_options(
     options += [f"{BASE}{name}" for name in BASELINES]
     mask = segment_mask("dormant", val["age_last_any"].to_numpy())
     dormant = val.filter(pl.Series(mask))
-    overall_q, dormant_q = {}, {}
+    overall_q, dormant_q, memo = {}, {}, {}
     for option in options:
-        scores = option_scores(option, val, priors, own)
+        scores = option_scores(option, val, priors, own, memo)
         overall_q[option] = _per_group(val, scores, seed)
         dormant_q[option] = _per_group(dormant, scores[mask], seed)
     return overall_q, dormant_q

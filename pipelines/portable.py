@@ -162,22 +162,25 @@ _TREE_KEYS += ("leaf", "value")
 
 
 def _tree_proba(trees: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
-    """p(label 1): every row walked down every tree at once (one step per tree level)."""
+    """p(label 1): every (row, tree) pair walked down its tree, all pairs at once; each
+    step moves only the pairs still at an inner node (work = the total path length)."""
     n = X.shape[0]
     roots = trees["roots"]
-    node = np.broadcast_to(roots, (n, len(roots))).copy()
+    n_trees = len(roots)
+    row = np.repeat(np.arange(n), n_trees)
+    node = np.tile(roots, n)
     leaf = trees["leaf"]
-    active = ~leaf[node]
-    while active.any():
-        r, t = np.nonzero(active)
-        at = node[r, t]
-        x = X[r, trees["feature"][at]]
+    walking = np.flatnonzero(~leaf[node])
+    while walking.size:
+        at = node[walking]
+        x = X[row[walking], trees["feature"][at]]
         go_left = np.where(np.isnan(x), trees["missing_left"][at], x <= trees["threshold"][at])
-        node[r, t] = np.where(go_left, trees["left"][at], trees["right"][at])
-        active[r, t] = ~leaf[node[r, t]]
-    values = trees["value"][node] if n else np.zeros((0, len(roots)))
+        step = np.where(go_left, trees["left"][at], trees["right"][at])
+        node[walking] = step
+        walking = walking[~leaf[step]]
+    values = trees["value"][node].reshape(n, n_trees)
     raw = np.zeros(n) + trees["baseline"][0]
-    for t in range(values.shape[1]):  # scikit-learn adds the trees one by one, in order
+    for t in range(n_trees):  # scikit-learn adds the trees one by one, in order
         raw += values[:, t]
     return 1.0 / (1.0 + np.exp(-raw))
 
