@@ -34,16 +34,13 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.ingest.batch import ImportBatch
+from pipelines.ingest.placeholders import is_placeholder_address
 from recommender.errors import InputError, UsageError
 
 CHUNK = 1 << 20
 MAX_HEADER_BYTES = 1 << 20  # a header block larger than this is not a mail header
 FLUSH_ROWS = 20_000  # interactions kept as Python objects before they go to a frame
 BULK_PRECEDENCE = {"bulk", "list", "junk"}
-NO_REPLY = re.compile(
-    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?)([-+_.].*)?@",
-    re.IGNORECASE,
-)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MSGID = re.compile(r"<[^<>\s]+>")
 _FROM_LINE_DATE = re.compile(rb"^From \S+\s+(.+?)\s*$")
@@ -261,7 +258,7 @@ def _bulk_reason(msg: dict, sender: str | None) -> str | None:
     auto = str(msg.get("auto-submitted", "no")).strip().lower()
     if auto and auto != "no":
         return "automated"
-    if sender and NO_REPLY.match(sender):
+    if sender and is_placeholder_address(sender):
         return "no_reply_sender"
     labels = str(msg.get("x-gmail-labels", "")).lower()
     if "spam" in labels.split(","):
@@ -352,13 +349,17 @@ def read_mbox(path: Path, me: list[str]) -> ImportBatch:
         detail = json.dumps({"message_id": message_id, "in_reply_to": parent})
         if sender in mine:
             others = []
+            placeholder = False
             for name, addr in recipients:
+                if is_placeholder_address(addr):
+                    placeholder = True
+                    continue
                 if addr not in mine and addr not in others:
                     others.append(addr)
                     if names.get(addr) is None:
                         names[addr] = name
             if not others:
-                skip("to_myself")
+                skip("to_no_reply_address" if placeholder else "to_myself")
                 continue
             direction = "out"
         else:
