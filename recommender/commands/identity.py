@@ -6,6 +6,7 @@ duplicates|merge|split`` and the top-level ``helpnext tag`` and ``helpnext note`
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -32,6 +33,26 @@ def import_mbox_cmd(
     from pipelines.ingest.mbox import read_mbox
 
     run_import(home, path.name, lambda: read_mbox(path, me), as_json)
+
+
+def import_maildir_cmd(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A Maildir folder (with cur/ and new/ inside, subfolders too), or a folder "
+            "of one-message files.",
+            show_default=False,
+        ),
+    ],
+    me: MeOption,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import e-mail from a Maildir (Thunderbird, mutt, Evolution, Dovecot, public mail
+    corpora), with the same rules as mbox. Only headers are read."""
+    from pipelines.ingest.mbox import read_maildir
+
+    run_import(home, path.name, lambda: read_maildir(path, me), as_json)
 
 
 def import_ics_cmd(
@@ -217,6 +238,7 @@ def note_cmd(
 
 def register(app: typer.Typer) -> None:
     import_app.command("mbox")(import_mbox_cmd)
+    import_app.command("maildir")(import_maildir_cmd)
     import_app.command("ics")(import_ics_cmd)
     import_app.command("vcard")(import_vcard_cmd)
     import_app.command("google-contacts")(import_google_contacts_cmd)
