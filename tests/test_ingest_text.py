@@ -16,9 +16,16 @@ def test_empty_file():
         decode(b"  \n", "Connections.csv")
 
 
-def test_not_utf8_names_the_line():
+def test_not_utf8_is_detected_and_reported():
+    report: list[str] = []
+    data = b"name,n\nok,1\n" + "café Jørgensen,2\n".encode("cp1252")
+    assert decode(data, "x.csv", report) == "name,n\nok,1\ncafé Jørgensen,2\n"
+    assert report == ["x.csv: not UTF-8, read as cp1252 (detected by charset-normalizer)"]
+
+
+def test_binary_that_is_not_utf8_names_the_line():
     with pytest.raises(InputError) as err:
-        decode(b"a,b\nok,1\n" + "café,2\n".encode("latin-1"), "x.csv")
+        decode(b"a,b\nok,1\n" + b"\xe9\x00\x01,2\n", "x.csv")
     assert str(err.value).startswith("x.csv, line 3: not UTF-8 text (byte 0xe9)")
 
 

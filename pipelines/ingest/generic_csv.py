@@ -56,8 +56,8 @@ DIRECTIONS = {
 }
 
 
-def _read_contacts(path: Path) -> tuple[pl.DataFrame, bytes, int]:
-    text, raw = read_text(path)
+def _read_contacts(path: Path, notes: list[str]) -> tuple[pl.DataFrame, bytes, int]:
+    text, raw = read_text(path, report=notes)
     table = read_table(
         text,
         path,
@@ -83,6 +83,7 @@ def _read_contacts(path: Path) -> tuple[pl.DataFrame, bytes, int]:
         row = int(dup[-1])
         raise table.error(row, f"contact_id {frame['contact_id'][row]!r} appears twice")
     frame = parse_dates(table, ["connected_on"])
+    notes.extend(table.notes)
     people = frame.select(
         pl.col("contact_id").alias("ref"),
         pl.col("contact_id").alias("id_key"),
@@ -102,8 +103,8 @@ def _read_contacts(path: Path) -> tuple[pl.DataFrame, bytes, int]:
     return people, raw, table.dropped_empty
 
 
-def _read_interactions(path: Path) -> tuple[pl.DataFrame, bytes, int]:
-    text, raw = read_text(path)
+def _read_interactions(path: Path, notes: list[str]) -> tuple[pl.DataFrame, bytes, int]:
+    text, raw = read_text(path, report=notes)
     table = read_table(
         text,
         path,
@@ -143,6 +144,7 @@ def _read_interactions(path: Path) -> tuple[pl.DataFrame, bytes, int]:
         row = int(bad[0])
         raise table.error(row, f"participants {frame['participants'][row]!r} is not a number >= 2")
     frame = parse_dates(table, ["date"], required=["date"])
+    notes.extend(table.notes)
     frame = frame.with_columns(
         direction.alias("direction"), channel.alias("channel"), participants.alias("participants")
     )
@@ -184,13 +186,14 @@ def import_csv(contacts: Path | None, interactions: Path | None) -> ImportBatch:
     raw = b""
     skipped = 0
     labels = []
+    notes: list[str] = []
     if contacts is not None:
-        people, data, dropped = _read_contacts(Path(contacts))
+        people, data, dropped = _read_contacts(Path(contacts), notes)
         raw += data
         skipped += dropped
         labels.append(Path(contacts).name)
     if interactions is not None:
-        events, data, dropped = _read_interactions(Path(interactions))
+        events, data, dropped = _read_interactions(Path(interactions), notes)
         raw += b"\x00" + data
         skipped += dropped
         labels.append(Path(interactions).name)
@@ -218,4 +221,5 @@ def import_csv(contacts: Path | None, interactions: Path | None) -> ImportBatch:
         rows_read=people.height + events.height,
         rows_skipped=skipped,
         details={"contacts_rows": people.height, "interaction_rows": events.height},
+        notes=notes,
     )

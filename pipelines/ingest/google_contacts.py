@@ -81,7 +81,8 @@ def _check_last_row(text: str, header_line: int, delimiter: str, path: Path) -> 
 
 def read_google_contacts(path: Path) -> ImportBatch:
     path = Path(path)
-    text, raw = read_text(path)
+    read_as: list[str] = []
+    text, raw = read_text(path, report=read_as)
     table = read_table(
         text,
         path,
@@ -158,7 +159,7 @@ def read_google_contacts(path: Path) -> ImportBatch:
             else why,
             line=first,
         )
-    notes, details = [], {"contacts_rows": people.height}
+    notes, details = list(read_as), {"contacts_rows": people.height}
     if nameless:
         lines = [table.line_of_row(int(r)) for r in nameless[:SHOW_SKIPPED]]
         details["rows_skipped"] = {"count": len(nameless), "why": why, "first_lines": lines}

@@ -538,6 +538,8 @@ def import_linkedin(path: Path | str) -> ImportBatch:
                 _read_recommendations(export, parts, file)
     finally:
         export.close()
+    for notes in export.tables_notes:
+        parts.notes.extend(notes)
 
     owner_name, owner_url = _owner_from_messages(parts)
     owner_key = (

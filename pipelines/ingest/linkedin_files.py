@@ -48,6 +48,8 @@ class Export:
     path: Path
     sha256: str
     members: dict[str, tuple[str, str | Path]] = field(default_factory=dict)
+    # the notes of every table read (how it was read, when that was not plain)
+    tables_notes: list[list[str]] = field(default_factory=list)
     _zip: zipfile.ZipFile | None = None
 
     def has(self, name: str) -> bool:
@@ -146,8 +148,12 @@ def load_table(
     label = export.label(name)
     if raw is None:
         raw = export.read_bytes(name)
-    source = raw if len(raw) >= FAST_PATH_BYTES else decode(raw, label)
-    return read_table(source, label, required, optional, aliases, what)
+    notes: list[str] = []
+    source = raw if len(raw) >= FAST_PATH_BYTES else decode(raw, label, notes)
+    table = read_table(source, label, required, optional, aliases, what)
+    table.notes[:0] = notes
+    export.tables_notes.append(table.notes)  # day-first dates are noted there later
+    return table
 
 
 def head_text(raw: bytes, n: int = 8192) -> str:

@@ -42,8 +42,35 @@ def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def decode(data: bytes, label: Path | str) -> str:
-    """Bytes of a text file -> str. UTF-8 (with or without BOM) or UTF-16 with a BOM."""
+# how much of a file the encoding detector looks at (the whole file is then decoded strictly)
+DETECT_BYTES = 1 << 20
+
+
+def _detected(data: bytes) -> str | None:
+    """The encoding charset-normalizer finds for text that is not UTF-8 (a spreadsheet
+    re-save in the Windows code page, say), or None when it finds none that fits."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data[:DETECT_BYTES]))
+    if not matches:
+        return None
+    best = matches[0]
+    # a short sample fits several code pages equally well: then prefer Windows-1252, what
+    # Excel on a Western European Windows writes (Jørgensen is 0xf8 there)
+    for m in matches:
+        if (
+            m.encoding == "cp1252"
+            and m.chaos <= best.chaos
+            and m.coherence >= best.coherence - 0.05
+        ):
+            return m.encoding
+    return best.encoding
+
+
+def decode(data: bytes, label: Path | str, report: list[str] | None = None) -> str:
+    """Bytes of a text file -> str. UTF-8 (with or without BOM) or UTF-16 with a BOM;
+    anything else is decoded in the encoding charset-normalizer detects (cp1252 for a
+    Windows Excel re-save), and the choice is appended to ``report`` when given."""
     if not data.strip():
         raise InputError(label, "the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -59,11 +86,25 @@ def decode(data: bytes, label: Path | str) -> str:
         except UnicodeDecodeError as err:
             line = _line_of_offset(data, err.start)
             byte = data[err.start : err.start + 1].hex()
-            raise InputError(
+            refused = InputError(
                 label,
                 f"not UTF-8 text (byte 0x{byte}); save the file as UTF-8 and import it again",
                 line=line,
-            ) from None
+            )
+            if b"\x00" in data:  # binary, not text in another encoding
+                raise refused from None
+            encoding = _detected(data)
+            try:
+                text = data.decode(encoding) if encoding else None
+            except (UnicodeDecodeError, LookupError):
+                text = None
+            if text is None:
+                raise refused from None
+            if report is not None:
+                report.append(
+                    f"{Path(str(label)).name}: not UTF-8, read as {encoding} "
+                    "(detected by charset-normalizer)"
+                )
     nul = text.find("\x00")
     if nul >= 0:
         raise InputError(
@@ -76,8 +117,10 @@ def decode(data: bytes, label: Path | str) -> str:
     return text
 
 
-def read_text(path: Path, label: Path | str | None = None) -> tuple[str, bytes]:
-    """Read ``path`` as text. Returns (text, raw bytes)."""
+def read_text(
+    path: Path, label: Path | str | None = None, report: list[str] | None = None
+) -> tuple[str, bytes]:
+    """Read ``path`` as text (see :func:`decode`). Returns (text, raw bytes)."""
     label = label or path
     try:
         data = path.read_bytes()
@@ -87,7 +130,7 @@ def read_text(path: Path, label: Path | str | None = None) -> tuple[str, bytes]:
         raise InputError(label, "is a directory, expected a file") from None
     except PermissionError:
         raise InputError(label, "permission denied") from None
-    return decode(data, label), data
+    return decode(data, label, report), data
 
 
 def _norm_header(name: str) -> str:
@@ -105,6 +148,8 @@ class Table:
     header_line: int  # 1-based line of the header
     delimiter: str
     dropped_empty: int = 0
+    # how the file was read when that was not plain (encoding detected, dates day-first)
+    notes: list[str] = field(default_factory=list)
     _row_index: pl.Series | None = field(default=None, repr=False)  # frame row -> raw row
     _text: str | None = field(default=None, repr=False)
     _raw: bytes | None = field(default=None, repr=False)
@@ -336,9 +381,10 @@ def read_table(
     parsed = None
     if text is None and not source.startswith((b"\xff\xfe", b"\xfe\xff")):
         parsed = _frame_from_bytes(source, columns)
+    notes: list[str] = []
     if parsed is None:
         if text is None:
-            text = decode(source, label)
+            text = decode(source, label, notes)
         parsed = _frame_from_text(text, label, required, columns, what)
     frame, names, index, delimiter = parsed
     frame, dropped, row_index = columns.tidy(frame, names, rewrite_all=text is not None)
@@ -348,6 +394,7 @@ def read_table(
         header_line=index + 1,
         delimiter=delimiter,
         dropped_empty=dropped,
+        notes=notes,
         _row_index=row_index,
         _text=text,
         _raw=source if text is None else None,
@@ -378,11 +425,26 @@ DATE_FORMATS = [
     "%d %B %Y",
     "%d-%b-%y",
     "%d-%b-%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d.%m.%y",
     "%b %d, %Y",
     "%B %d, %Y",
     "%b %Y",
     "%B %Y",
     "%Y",
+]
+# day-first spellings of the slashed dates: used for a column only when the month-first
+# reading fails on some of its values and these read every one of them (16/09/2021)
+DAY_FIRST_FORMATS = [
+    "%d/%m/%Y, %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d/%m/%y, %H:%M",
+    "%d/%m/%y %H:%M",
+    "%d/%m/%y",
 ]
 DATE_HINT = "a date such as 2024-06-18 14:05:00 UTC, 6/18/24, 6:14 PM, 18 Jun 2024 or 18-Jun-24"
 
@@ -424,6 +486,19 @@ def parse_dates(
             return fast
     parsed = frame.with_columns(parse_datetime_expr(c, formats) for c in columns)
     for c in columns:
+        unread = frame[c].is_not_null() & parsed[c].is_null()
+        if unread.any():
+            day_first = frame.select(
+                parse_datetime_expr(
+                    c, DAY_FIRST_FORMATS + [f for f in formats if not f.startswith("%m/")]
+                )
+            ).to_series()
+            if not (frame[c].is_not_null() & day_first.is_null()).any():
+                parsed = parsed.with_columns(day_first.alias(c))
+                example = frame[c].filter(unread)[0]
+                table.notes.append(
+                    f"{Path(str(table.label)).name}: {c} read day-first (e.g. {example!r})"
+                )
         bad = (frame[c].is_not_null() & parsed[c].is_null()).arg_true()
         if len(bad):
             row = int(bad[0])
