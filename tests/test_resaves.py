@@ -59,9 +59,16 @@ def test_day_first_only_when_the_column_says_so(tmp_path):
 
 
 def test_a_date_neither_way_still_names_its_line(tmp_path):
-    path = _interactions(tmp_path, ["16/09/2021", "09/16/2021"])
-    with pytest.raises(InputError, match=r"line 2: date '16/09/2021' is not"):
-        import_csv(None, path)
+    path = _interactions(tmp_path, ["16/09/2021", "09/16/2021", "01/02/2021"])
+    batch = import_csv(None, path)  # month-first, the one row that is not left out
+    assert sorted(batch.interactions["ts"].to_list()) == [
+        datetime(2021, 1, 2),
+        datetime(2021, 9, 16),
+    ]
+    assert batch.notes == [
+        "interactions.csv: 1 unreadable row skipped (line 2: date '16/09/2021' is not a date "
+        "such as 2024-06-18 14:05:00 UTC, 6/18/24, 6:14 PM, 18 Jun 2024 or 18-Jun-24)"
+    ]
 
 
 def test_binary_is_still_refused_not_guessed(tmp_path):

@@ -540,6 +540,14 @@ def import_linkedin(path: Path | str) -> ImportBatch:
         export.close()
     for notes in export.tables_notes:
         parts.notes.extend(notes)
+    unreadable = {
+        Path(label.rsplit(":", 1)[-1]).name: sum(n for _, n, _ in skipped)
+        for label, skipped in export.tables_skipped
+        if skipped
+    }
+    if unreadable:
+        parts.details["unreadable_rows"] = unreadable
+        parts.rows_skipped += sum(unreadable.values())
 
     owner_name, owner_url = _owner_from_messages(parts)
     owner_key = (
