@@ -558,7 +558,8 @@ def test_every_kind_of_damage_imports_cleanly_or_fails_with_one_line(importer, t
         outcome, counts, _ = run_checked(runner, home, args, counts)
         outcomes[outcome] += 1
     assert sum(outcomes.values()) == len(CORPUS_MUTATIONS)
-    assert outcomes["error"] > 0  # the damage was real: some of it must be refused
+    if importer != "maildir":  # one damaged message file never fails a Maildir
+        assert outcomes["error"] > 0  # the damage was real: some of it must be refused
 
 
 def test_clear_errors_for_known_damage(tmp_path):
@@ -703,11 +704,25 @@ def test_a_few_damaged_files_through_the_real_console_script(tmp_path):
             assert store_counts(home) == before
 
 
-def test_a_field_over_128_kib_gives_a_clear_error(tmp_path):
-    """Found by benchmarks/bench_fuzz_importers.py (damage 'huge_line')."""
+def test_a_huge_field_is_an_unreadable_row_not_a_contact(tmp_path):
+    """Found by benchmarks/bench_fuzz_importers.py (damage 'huge_line'): a 200 kB line of
+    one field is a row with no name (skipped, by line); a 2 MB contact id is over the
+    field cap (skipped); neither becomes a contact."""
     contacts = tmp_path / "contacts.csv"
-    contacts.write_text("contact_id,name\nc1,Dana\n\n" + "z" * 200_000 + "\n")
-    outcome, _, line = run_checked(
-        CliRunner(), tmp_path / "home", ["import", "csv", "--contacts", str(contacts)]
+    contacts.write_text(
+        "contact_id,name\nc1,Dana\nc2,Bo\n\n" + "z" * 200_000 + "\n" + "y" * (2 << 20) + ",Ana\n"
     )
-    assert outcome == "error" and str(contacts) in line
+    home = tmp_path / "home"
+    outcome, _, line = run_checked(
+        CliRunner(), home, ["import", "csv", "--contacts", str(contacts)]
+    )
+    assert outcome == "ok", line
+    con = duckdb.connect(str(home / "helpnext.duckdb"), read_only=True)
+    try:
+        names = [
+            r[0] for r in con.execute("SELECT display_name FROM contacts ORDER BY 1").fetchall()
+        ]
+        longest = con.execute("SELECT max(length(key)) FROM identities").fetchone()[0]
+    finally:
+        con.close()
+    assert names == ["Bo", "Dana"] and longest < 100

@@ -136,3 +136,20 @@ def test_calendar_without_other_attendees_imports_nothing_and_exits_0(tmp_path, 
     )
     with open_store(helpnext_home) as store:
         assert store.scalar("SELECT count(*) FROM imports") == 0  # not even provenance
+
+
+def test_a_calendar_only_home_gets_a_plan(cli):
+    """Weekly, fortnightly and three-weekly 1:1s that the other side always organised (so
+    every meeting is 'in'): a meeting is an exchange both ways, and the ties gone quiet
+    are due a check-in."""
+    result = cli("import", "ics", ICS / "google_one_on_ones.ics", "--me", "me@example.com")
+    assert result.exit_code == 0, result.stderr
+    plan = cli("today", "--as-of", "2024-06-01", "--json")
+    assert plan.exit_code == 0, plan.stderr
+    rows = json.loads(plan.stdout)
+    rows = rows["suggestions"] if isinstance(rows, dict) else rows
+    assert [(r["name"], r["action"]) for r in rows] == [
+        ("Dana Smith", "check_in"),
+        ("José Álvarez", "check_in"),
+        ("Li Na", "check_in"),
+    ]
