@@ -23,6 +23,10 @@ csv.field_size_limit(2**31 - 1)
 
 # the largest text file read whole (larger inputs are streamed by their importers or refused)
 MAX_TEXT_BYTES = 512 << 20
+# the longest line of a text file: a longer one means this is no export (a 2 GB line of
+# one field is refused before it is parsed, not after it has filled memory)
+MAX_LINE_BYTES = 64 << 20
+_LINE_SCAN = 64 << 20  # bytes scanned at a time for the longest line
 # the longest field of a table: a row with a longer one is unreadable (a 50 MB "name" is
 # no name; LinkedIn's longest real fields, message bodies, stay far below)
 MAX_FIELD_BYTES = 1 << 20
@@ -72,12 +76,53 @@ def _detected(data: bytes) -> str | None:
     return best.encoding
 
 
-def decode(data: bytes, label: Path | str, report: list[str] | None = None) -> str:
+def check_lines(data: bytes, label: Path | str, limit: int = MAX_LINE_BYTES) -> None:
+    """Refuse ``data`` when one of its lines is longer than ``limit`` bytes (scanned in
+    blocks with numpy: no copy of the file, a few MB at a time)."""
+    import numpy as np
+
+    if len(data) <= limit:
+        return
+    view = np.frombuffer(data, dtype=np.uint8)
+    last = -1  # offset of the newline before the current line
+    line = 1
+    for start in range(0, len(view), _LINE_SCAN):
+        block = view[start : start + _LINE_SCAN]
+        ends = np.flatnonzero(block == 10) + start
+        if len(ends):
+            gaps = np.diff(ends, prepend=last)
+            worst = int(gaps.argmax())
+            if gaps[worst] - 1 > limit:
+                raise InputError(label, _long_line(limit), line=line + worst)
+            line += len(ends)
+            last = int(ends[-1])
+        elif start + len(block) - last - 1 > limit:
+            raise InputError(label, _long_line(limit), line=line)
+    if len(view) - last - 1 > limit:
+        raise InputError(label, _long_line(limit), line=line)
+
+
+def _long_line(limit: int) -> str:
+    return (
+        f"a line longer than {limit >> 20} MB: this is not a text export (or it is damaged); "
+        "nothing was imported"
+    )
+
+
+def decode(
+    data: bytes,
+    label: Path | str,
+    report: list[str] | None = None,
+    max_line: int | None = MAX_LINE_BYTES,
+) -> str:
     """Bytes of a text file -> str. UTF-8 (with or without BOM) or UTF-16 with a BOM;
     anything else is decoded in the encoding charset-normalizer detects (cp1252 for a
-    Windows Excel re-save), and the choice is appended to ``report`` when given."""
+    Windows Excel re-save), and the choice is appended to ``report`` when given. A line
+    longer than ``max_line`` bytes is refused (see :func:`check_lines`)."""
     if not data.strip():
         raise InputError(label, "the file is empty")
+    if max_line is not None:
+        check_lines(data, label, max_line)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
@@ -486,6 +531,7 @@ def read_table(
     text = source if isinstance(source, str) else None
     parsed = None
     if text is None and not source.startswith((b"\xff\xfe", b"\xfe\xff")):
+        check_lines(source, label)
         parsed = _frame_from_bytes(source, columns)
     notes: list[str] = []
     if parsed is None:

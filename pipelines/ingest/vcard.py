@@ -134,13 +134,17 @@ def _parse_property(line: str, number: int) -> _Property | None:
     if not found:
         return None
     name = found.group(1).upper()
-    colon, quoted = -1, False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == ":" and not quoted:
-            colon = i
-            break
+    if name in BINARY or name not in USED:
+        return _Property(name, {}, "", number)  # passed over: its value is never read
+    colon = line.find(":")
+    if '"' in line[:colon]:  # a quoted parameter value may hold a colon
+        colon, quoted = -1, False
+        for i, ch in enumerate(line):
+            if ch == '"':
+                quoted = not quoted
+            elif ch == ":" and not quoted:
+                colon = i
+                break
     if colon < 0:
         return None
     head, value = line[:colon], line[colon + 1 :]
@@ -163,7 +167,7 @@ def _decode_lines(raw: bytes, path: Path) -> list[str]:
     Outlook export in the Windows code page) is decoded line by line: UTF-8 where the line
     is, else the line's ``CHARSET``, else Windows-1252."""
     try:
-        text = decode(raw, path)
+        text = decode(raw, path, max_line=None)  # a long line is a photo: skipped, not refused
     except InputError:
         head = raw.lstrip()[:11].upper()
         if not head.startswith(b"BEGIN:VCARD"):
