@@ -125,11 +125,13 @@ def train(
         },
         serving=serving,
     )
+    from recommender.model_registry import promoted_ids, prune_models
     from recommender.preference import train_preference
     from recommender.store import open_store
 
     with open_store(home_dir) as store:
         preference = train_preference(store, when)
+        pruned = prune_models(home_dir, keep=promoted_ids(store))
     summary = {
         "model_id": card["model_id"],
         "artifact_sha256": card["artifact_sha256"],
@@ -139,6 +141,7 @@ def train(
         "blend": result.validation.get("chosen_weights"),
         "baseline": result.validation.get("chosen_baseline"),
         "note": result.validation.get("fallback"),
+        "models_removed": pruned,
     }
     if as_json:
         print_json(summary)
@@ -156,6 +159,11 @@ def train(
             f"{summary['baseline']} {w[2]:.2f}."
         )
     console.print(preference.summary())
+    if pruned:
+        console.print(
+            f"Removed the files of {len(pruned)} older model{'s' if len(pruned) > 1 else ''} "
+            "(kept: the promoted ones and the newest of each kind; see `helpnext models`)."
+        )
 
 
 def evaluate(
