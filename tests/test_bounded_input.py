@@ -45,3 +45,19 @@ def test_a_field_over_the_cap_makes_its_row_unreadable(tmp_path):
         "Connections.csv: 1 unreadable row skipped (line 5: First Name is longer than "
         "1,048,576 bytes)"
     )
+
+
+def test_links_out_of_the_export_are_not_followed(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name in ("Connections.csv", "Profile.csv"):
+        (folder / name).write_bytes((EXPORT / name).read_bytes())
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "messages.csv").write_bytes((EXPORT / "messages.csv").read_bytes())
+    (folder / "messages.csv").symlink_to(outside / "messages.csv")
+    (folder / "more").symlink_to(outside, target_is_directory=True)
+    batch = import_linkedin(folder)
+    assert "messages.csv" not in batch.details  # never read
+    assert batch.details["links_not_followed"] >= 1
+    assert any("not read (a link leads outside the export)" in n for n in batch.notes)

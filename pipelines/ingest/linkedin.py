@@ -540,6 +540,12 @@ def import_linkedin(path: Path | str) -> ImportBatch:
         export.close()
     for notes in export.tables_notes:
         parts.notes.extend(notes)
+    if export.links:
+        parts.details["links_not_followed"] = len(export.links)
+        parts.notes.append(
+            f"{len(export.links)} linked file{'s' if len(export.links) > 1 else ''} not read "
+            f"(a link leads outside the export): {', '.join(Path(p).name for p in export.links[:3])}"
+        )
     unreadable = {
         Path(label.rsplit(":", 1)[-1]).name: sum(n for _, n, _ in skipped)
         for label, skipped in export.tables_skipped

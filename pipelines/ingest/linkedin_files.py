@@ -59,6 +59,8 @@ class Export:
     tables_notes: list[list[str]] = field(default_factory=list)
     # (label, the rows each table left out as unreadable): filled in as they are read
     tables_skipped: list[tuple[str, list]] = field(default_factory=list)
+    # export files that were links (or behind a linked folder): reported, never read
+    links: list[str] = field(default_factory=list)
     _zip: zipfile.ZipFile | None = None
 
     def has(self, name: str) -> bool:
@@ -143,12 +145,18 @@ def open_export(path: Path | str) -> Export:
     if path.is_dir():
         export = Export(path=path, sha256="")
         base = len(path.parts)
+        root = path.resolve()
         for child in sorted(path.rglob("*")):
             if len(child.parts) - base > _MAX_DEPTH or not child.is_file():
                 continue
             name = child.name.casefold()
-            if name in KNOWN_FILES:
-                _pick(export.members, name, str(child), child)
+            if name not in KNOWN_FILES:
+                continue
+            # a link, or a file reached through a linked folder, is not part of the export
+            if child.is_symlink() or not child.resolve().is_relative_to(root):
+                export.links.append(str(child))
+                continue
+            _pick(export.members, name, str(child), child)
         digest = hashlib.sha256()
         for name in sorted(export.members):
             digest.update(
