@@ -19,7 +19,12 @@ from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.ics import read_ics
 from pipelines.ingest.linkedin import import_linkedin
 from pipelines.ingest.mbox import read_mbox
-from pipelines.ingest.placeholders import is_placeholder_address, is_placeholder_name
+from pipelines.ingest.placeholders import (
+    is_placeholder_address,
+    is_placeholder_name,
+    placeholder_address_expr,
+    placeholder_name_expr,
+)
 from recommender.duplicates import propose_duplicates
 from recommender.importer import apply_batch
 from recommender.store import open_store
@@ -172,6 +177,27 @@ def test_merge_rules_within_and_across_imports(helpnext_home, first, second, con
 
 
 def test_placeholder_list_on_the_real_addresses():
+    addresses = [
+        "unknownorganizer@calendar.google.com",
+        "googlecommunityteam-noreply@google.com",
+        "noreply@github.com",
+        "noreen@example.com",
+        "c_1889sk3n0e1jgh4uk5g@group.calendar.google.com",
+        "dana@acme.com",
+        "MAILER-DAEMON@mx.example.com",
+    ]
+    # the Polars rules say what the Python ones say
+    frame = pl.DataFrame({"a": addresses})
+    assert frame.select(placeholder_address_expr(pl.col("a")))["a"].to_list() == [
+        is_placeholder_address(a) for a in addresses
+    ]
+    names = pl.DataFrame({"n": ["LinkedIn Member", "Linda Member", None, " linkedin  MEMBER "]})
+    assert names.select(placeholder_name_expr(pl.col("n")))["n"].to_list() == [
+        True,
+        False,
+        False,
+        True,
+    ]
     for address in (
         "unknownorganizer@calendar.google.com",
         "googlecommunityteam-noreply@google.com",
@@ -180,6 +206,8 @@ def test_placeholder_list_on_the_real_addresses():
         "calendar-notification@google.com",
         "MAILER-DAEMON@mx.example.com",
         "en.usa#holiday@group.v.calendar.google.com",
+        "c_1889sk3n0e1jgh4uk5g@group.calendar.google.com",
+        "c_188ar2m0ljkqo@resource.calendar.google.com",
     ):
         assert is_placeholder_address(address), address
     for address in ("noreen@example.com", "replyall@example.com", "dana@acme.com"):

@@ -53,8 +53,12 @@ _AUTOMATED_LOCAL = (
     r"|^(?:mailer[-_.]?daemon|postmaster|bounces?)(?:$|[-_.+])"
 )
 _AUTOMATED = re.compile(_AUTOMATED_LOCAL, re.IGNORECASE)
-# group calendars Google creates (holidays, birthdays, week numbers): not people
-_GROUP_CALENDAR_PATTERN = r"@(?:group\.v\.calendar|import\.calendar)\.google\.com$"
+# calendars and rooms Google names as attendees (holidays, birthdays, shared calendars,
+# imported calendars, meeting rooms): not people
+_GROUP_CALENDAR_PATTERN = (
+    r"@(?:group\.v\.calendar|group\.calendar|import\.calendar|resource\.calendar)"
+    r"\.google\.com$"
+)
 _GROUP_CALENDAR = re.compile(_GROUP_CALENDAR_PATTERN, re.IGNORECASE)
 
 
