@@ -103,3 +103,25 @@ def test_a_namesake_with_another_profile_is_not_left_out(cli, helpnext_home, tmp
     result = cli("import", "linkedin", other, "--json")
     assert result.exit_code == 0, result.stderr
     assert _count(helpnext_home, "SELECT count(*) FROM contacts WHERE company = 'Bosch'") == 1
+
+
+def test_forgotten_address_stays_out_of_mail(cli, helpnext_home):
+    """Forget John Lee after his mail came in; the same mail as a Maildir (another input,
+    so not 'already imported') leaves him out."""
+    assert (
+        cli(
+            "import", "mbox", TEST_DATA / "mbox" / "thunderbird.mbox", "--me", "me@example.com"
+        ).exit_code
+        == 0
+    )
+    assert cli("forget", "john.lee@initech.com", "--yes").exit_code == 0
+    result = cli(
+        "import", "maildir", TEST_DATA / "maildir" / "mutt", "--me", "me@example.com", "--json"
+    )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["details"]["forgotten_left_out"]["people"] == 1
+    assert (
+        _count(helpnext_home, "SELECT count(*) FROM contacts WHERE email = 'john.lee@initech.com'")
+        == 0
+    )
