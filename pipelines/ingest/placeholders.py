@@ -53,11 +53,11 @@ _AUTOMATED_LOCAL = (
     r"|^(?:mailer[-_.]?daemon|postmaster|bounces?)(?:$|[-_.+])"
 )
 _AUTOMATED = re.compile(_AUTOMATED_LOCAL, re.IGNORECASE)
-# calendars and rooms Google names as attendees (holidays, birthdays, shared calendars,
-# imported calendars, meeting rooms): not people
+# calendars and rooms Google names as attendees (its own holiday, birthday and week-number
+# calendars, imported calendars, meeting rooms): not people. A shared group calendar
+# (``@group.calendar.google.com``, a club or team) stays: someone runs it
 _GROUP_CALENDAR_PATTERN = (
-    r"@(?:group\.v\.calendar|group\.calendar|import\.calendar|resource\.calendar)"
-    r"\.google\.com$"
+    r"@(?:group\.v\.calendar|import\.calendar|resource\.calendar)\.google\.com$"
 )
 _GROUP_CALENDAR = re.compile(_GROUP_CALENDAR_PATTERN, re.IGNORECASE)
 
