@@ -5,7 +5,8 @@ it in a child process, printing wall time, CPU time, peak RSS and the outcome:
 
 1. zip bomb: a ~2 MB LinkedIn zip whose messages.csv inflates to 2 GB of one line;
 2. long line: a LinkedIn folder whose Connections.csv holds one 200 MB line;
-3. long field: a contacts.csv with a 50 MB contact id;
+3. long field: a contacts.csv with a 50 MB contact id (a line over 16 MB: refused), and
+   one with a 4 MB contact id (over the 1 MB field cap: that row is skipped);
 4. big photo: a 40 MB vCard with one 30 MB base64 PHOTO (unfolded) among 1,000 cards;
 5. Android address book: 20,000 vCard 2.1 quoted-printable cards, one of them broken.
 
@@ -65,6 +66,14 @@ def long_field(folder: Path) -> list[str]:
     return ["import", "csv", "--contacts", str(path)]
 
 
+def big_field(folder: Path) -> list[str]:
+    path = folder / "contacts.csv"
+    with open(path, "wb") as handle:
+        handle.write(b"contact_id,name\nc1,Dana\nc2,Bo\n")
+        handle.write(b"z" * (4 << 20) + b",Zed\n")
+    return ["import", "csv", "--contacts", str(path)]
+
+
 def big_photo(folder: Path) -> list[str]:
     path = folder / "photo.vcf"
     with open(path, "w", encoding="ascii") as handle:
@@ -94,6 +103,7 @@ CASES = {
     "zip_bomb": zip_bomb,
     "long_line": long_line,
     "long_field": long_field,
+    "big_field": big_field,
     "big_photo": big_photo,
     "android_book": android_book,
 }

@@ -25,8 +25,8 @@ csv.field_size_limit(2**31 - 1)
 MAX_TEXT_BYTES = 512 << 20
 # the longest line of a text file: a longer one means this is no export (a 2 GB line of
 # one field is refused before it is parsed, not after it has filled memory)
-MAX_LINE_BYTES = 64 << 20
-_LINE_SCAN = 64 << 20  # bytes scanned at a time for the longest line
+MAX_LINE_BYTES = 16 << 20
+_LINE_SCAN = 16 << 20  # bytes scanned at a time for the longest line
 # the longest field of a table: a row with a longer one is unreadable (a 50 MB "name" is
 # no name; LinkedIn's longest real fields, message bodies, stay far below)
 MAX_FIELD_BYTES = 1 << 20
