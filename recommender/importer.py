@@ -16,8 +16,10 @@ from datetime import datetime
 import polars as pl
 
 from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
+from pipelines.ingest.placeholders import placeholder_address_expr, placeholder_name_expr
 from recommender.identity import full_name_expr, person_keys, resolve
 from recommender.store import ArrowStream, Store, utcnow
+from recommender.tombstones import left_out
 
 
 @dataclass
@@ -34,6 +36,8 @@ class ImportResult:
     interactions_known: int = 0
     events_added: int = 0
     details: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    nothing_to_import: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -99,7 +103,17 @@ def _one_per_contact(people: pl.DataFrame) -> pl.DataFrame:
         c
         for c in people.columns
         if c
-        not in ("row", "component", "contact_id", "owner_key", "owner_id", "ref", "also", "root_id")
+        not in (
+            "row",
+            "component",
+            "contact_id",
+            "owner_key",
+            "owner_id",
+            "ref",
+            "also",
+            "root_id",
+            "distinct_group",
+        )
     ]
     return (
         people.sort("row")
@@ -119,9 +133,53 @@ def _one_per_contact(people: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _without_placeholders(
+    people: pl.DataFrame, interactions: pl.DataFrame, result: ImportResult
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Drop placeholder addresses from every person, and the people who are then nobody (a
+    placeholder or no name, and no address, profile or source id left), with their
+    interactions. The one list of placeholders is ``pipelines.ingest.placeholders``."""
+    emails = pl.col("emails").fill_null([])
+    people = people.with_columns(
+        emails.list.eval(pl.element().filter(~placeholder_address_expr(pl.element())))
+    )
+    nobody = (
+        (placeholder_name_expr(pl.col("display_name")) | pl.col("display_name").is_null())
+        & (pl.col("emails").list.len() == 0)
+        & pl.col("linkedin_url").is_null()
+        & pl.col("id_key").is_null()
+    ) | (
+        placeholder_address_expr(pl.col("display_name"))
+        & (pl.col("emails").list.len() == 0)
+        & pl.col("linkedin_url").is_null()
+        & pl.col("id_key").is_null()
+    )
+    gone = people.filter(nobody)
+    if not gone.height:
+        return people, interactions
+    before = interactions.height
+    interactions = interactions.join(
+        gone.select("owner_key", "ref"), on=["owner_key", "ref"], how="anti"
+    )
+    result.details["placeholders_left_out"] = {
+        "people": gone.height,
+        "interactions": before - interactions.height,
+    }
+    result.notes.append(
+        f"{gone.height:,} placeholder or no-reply {'entry' if gone.height == 1 else 'entries'} "
+        f"left out ({before - interactions.height:,} interactions)"
+    )
+    return people.filter(~nobody), interactions
+
+
 def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
     """Write ``batch`` into the store in one transaction and say what changed."""
-    result = ImportResult(batch.source_kind, batch.label)
+    result = ImportResult(batch.source_kind, batch.label, notes=list(batch.notes))
+    if batch.empty:
+        result.nothing_to_import = True
+        result.rows_read, result.rows_skipped = batch.rows_read, batch.rows_skipped
+        result.details.update(batch.details)
+        return result
     con = store.con
     with store.transaction():
         seen = store.scalar(
@@ -140,16 +198,37 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
         if not batch.multi_owner:
             people = people.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
             interactions = interactions.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
-        people = (
-            people.join(owners, on="owner_key", how="left")
-            .with_row_index("row")
-            .with_columns(pl.col("row").cast(pl.Int64), full_name_expr().alias("display_name"))
+        people = people.join(owners, on="owner_key", how="left").with_columns(
+            full_name_expr().alias("display_name")
         )
+        people, interactions = _without_placeholders(people, interactions, result)
+        people = people.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
         if not batch.multi_owner:
             _personal_owner_details(store, batch, int(owners["owner_id"][0]), import_id)
 
         # -- who is who ---------------------------------------------------------------
         keys = person_keys(people, batch.source_kind)
+        gone, n_forgotten = left_out(store, keys)
+        if gone.height:
+            refs = people.join(gone, on="row", how="semi").select("owner_key", "ref")
+            before = interactions.height
+            interactions = interactions.join(refs, on=["owner_key", "ref"], how="anti")
+            people = (
+                people.join(gone, on="row", how="anti")
+                .drop("row")
+                .with_row_index("row")
+                .with_columns(pl.col("row").cast(pl.Int64))
+            )
+            keys = person_keys(people, batch.source_kind)
+            result.details["forgotten_left_out"] = {
+                "people": n_forgotten,
+                "rows": gone.height,
+                "interactions": before - interactions.height,
+            }
+            result.notes.append(
+                f"{n_forgotten} forgotten {'person' if n_forgotten == 1 else 'people'} left out "
+                f"({before - interactions.height:,} interactions; `helpnext unforget` undoes it)"
+            )
         owner_list = owners["owner_id"].to_list()
         existing = store.frame(
             "SELECT o.key AS owner_key, i.kind, i.key, i.contact_id, "
@@ -158,7 +237,7 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
             "WHERE list_contains(?, i.owner_id)",
             [owner_list],
         ).with_columns(pl.col("contact_id").cast(pl.Int64), pl.col("root_id").cast(pl.Int64))
-        resolved = resolve(people.select("row", "owner_key"), keys, existing)
+        resolved = resolve(people.select("row", "owner_key", "distinct_group"), keys, existing)
         bridges = (
             resolved.filter(pl.col("roots").list.len() > 1)
             .unique("component", maintain_order=True)

@@ -374,3 +374,55 @@ def score_contacts(store, owner_id: int, as_of: datetime, events=None):
         pl.Series("ranked_by", ranker.ranked_by(frame), dtype=pl.String),
     )
     return out, version
+
+
+# -- retention ------------------------------------------------------------------------------
+
+KEEP_ENV = "HELPNEXT_KEEP_MODELS"
+DEFAULT_KEEP = 3
+
+
+def keep_last() -> int:
+    """How many of the newest models of each kind are kept (``HELPNEXT_KEEP_MODELS``,
+    default 3, at least 1: the engagement model in use is the newest)."""
+    raw = os.environ.get(KEEP_ENV, "").strip()
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_KEEP
+    except ValueError:
+        raise StoreError(f"{KEEP_ENV}={raw!r}: give a whole number of models to keep") from None
+
+
+def prune_models(home: Path, keep: set[str] | frozenset = frozenset(), last: int | None = None):
+    """Remove the files of models that are neither among the newest ``last`` of their
+    kind nor in ``keep`` (the promoted ones). A model's card goes first, so an interrupted
+    removal leaves no card naming missing files; the registry's history is kept whole.
+    Returns the ids of the models removed."""
+    last = keep_last() if last is None else max(1, last)
+    folder = models_dir(Path(home))
+    if not folder.is_dir():
+        return []
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for card in list_models(home):
+        by_kind.setdefault(str(card.get("name")), []).append(card)
+    removed = []
+    for cards in by_kind.values():
+        for card in cards[:-last]:
+            model_id = str(card.get("model_id") or "")
+            if not model_id or model_id in keep:
+                continue
+            files = [folder / f"{model_id}{CARD_SUFFIX}"]
+            files += [folder / str(card.get("artifact") or f"{model_id}{ARTIFACT_SUFFIX}")]
+            serving = (card.get("serving") or {}).get("file")
+            if serving:
+                files.append(folder / str(serving))
+            for path in files:
+                if path.parent == folder and path.name.startswith(model_id):
+                    path.unlink(missing_ok=True)
+            removed.append(model_id)
+    return removed
+
+
+def promoted_ids(store) -> set[str]:
+    """Ids of every promoted preference model in ``store`` (never pruned)."""
+    rows = store.con.execute("SELECT model_id FROM preference_models WHERE promoted").fetchall()
+    return {str(r[0]) for r in rows}

@@ -12,7 +12,9 @@ so that tables added later are covered without touching this module:
 * mentions of their name, e-mail, profile URL or phone in the text of what remains (a group
   message that lists them, an import's details) become ``[forgotten]``.
 
-Then the store file is rewritten (``COPY FROM DATABASE`` into a fresh file, renamed over the
+Before that, the person's identity keys are kept as salted hashes (a tombstone, see
+:mod:`recommender.tombstones`), so a later import that still holds them leaves them out;
+``helpnext unforget`` removes the tombstone. Then the store file is rewritten (``COPY FROM DATABASE`` into a fresh file, renamed over the
 old one while the write lock is held), so the deleted bytes do not linger in free blocks of
 the file. Models trained while the person was in the store are listed: they must be
 retrained (a model card in ``<home>/models/*.json`` says when its model was trained).
@@ -40,6 +42,7 @@ from recommender.csvsafe import atomic_write_bytes, write_csv
 from recommender.errors import NotFoundError, StoreError, UsageError
 from recommender.paths import models_dir
 from recommender.store import DUCKDB_CONFIG, Store, utcnow
+from recommender.tombstones import bury
 
 REDACTED = "[forgotten]"
 # a mention shorter than this is not redacted from other records (too likely a false hit)
@@ -138,6 +141,7 @@ class ForgetPlan:
     models: list[dict[str, Any]] = field(default_factory=list)
     models_note: str = ""
     done: bool = False
+    tombstone: int | None = None  # kept so later imports leave them out (``unforget`` undoes)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -338,6 +342,7 @@ def forget(store: Store, home: Path, contact_id: int, rewrite: bool = True) -> F
         plan = plan_forget(store, home, contact_id)
         ids = plan.contact_ids
         tabs = columns(store)
+        plan.tombstone = bury(store, ids)
         wheres = _rows_to_remove(store, ids)
         for table, where in wheres.items():
             _cascade(store, table, where, ids, tabs)

@@ -270,6 +270,24 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        6,
+        """
+        -- tombstones of forgotten people (recommender.tombstones): salted sha256 of each of
+        -- their identity keys, never the keys themselves; later imports leave them out
+        CREATE TABLE forgotten (
+            tombstone_id BIGINT NOT NULL,
+            kind         TEXT NOT NULL,      -- email | linkedin | node | linkedin_name | name_company | name
+            key_hash     TEXT NOT NULL,      -- sha256(salt, kind, key), hex
+            forgotten_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (kind, key_hash)
+        );
+        -- the home's random salt for those hashes (one row)
+        CREATE TABLE forget_salt (
+            salt TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

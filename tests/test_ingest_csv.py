@@ -48,7 +48,7 @@ def test_reimport_of_contacts_alone_finds_the_same_people():
     [
         ("contact_id,date,direction\nc1,2024-01-01,sideways\n", "line 2: direction 'sideways'"),
         ("contact_id,date,direction,channel\nc1,2024-01-01,out,pigeon\n", "channel 'pigeon'"),
-        ("contact_id,date,direction\nc1,,out\nc1,yesterday,out\n", "line 3: date 'yesterday'"),
+        ("contact_id,date,direction\nc1,,out\nc1,yesterday,out\n", "line 2: 2 of 2 rows cannot"),
         ("contact_id,date,direction\nc1,,out\n", "line 2: date is empty"),
         ("who,when\nc1,2024\n", "expected a interactions.csv file with columns contact_id, date"),
     ],
@@ -64,9 +64,12 @@ def test_bad_interactions(tmp_path, content, message):
 
 def test_contacts_need_names_and_unique_ids(tmp_path):
     path = tmp_path / "contacts.csv"
-    path.write_text("contact_id,name\nc1,Ana\nc1,Bo\n")
-    with pytest.raises(InputError, match="line 3: contact_id 'c1' appears twice"):
-        import_csv(path, None)
+    path.write_text("contact_id,name\nc1,Ana\nc1,Bo\nc2,Cy\n")
+    batch = import_csv(path, None)
+    assert batch.people["display_name"].to_list() == ["Ana", "Cy"]
+    assert batch.notes == [
+        "contacts.csv: 1 unreadable row skipped (line 3: contact_id 'c1' appears twice)"
+    ]
     path.write_text("contact_id,name,company\nc1,,Acme\n")
     with pytest.raises(InputError, match="line 2: a contact needs a name"):
         import_csv(path, None)

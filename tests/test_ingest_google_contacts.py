@@ -85,3 +85,30 @@ def test_bad_inputs(tmp_path, cli):
     )
     result = cli("import", "google-contacts", wrong)
     assert result.exit_code == 1 and result.stderr.startswith("helpnext: error: ")
+
+
+def test_name_column_wins_and_a_row_naming_nobody_is_skipped(cli):
+    """Google's own Name column is the name (王二狗, not 王 二狗 rebuilt from its parts);
+    a row with no name, e-mail or organisation (a bare phone number) is skipped by line."""
+    batch = read_google_contacts(GOOGLE / "contacts_legacy_name_column.csv")
+    names = batch.people["display_name"].to_list()
+    assert names[-2:] == ["王二狗", "Sataro, Gojo"]
+    assert batch.details["rows_skipped"] == {
+        "count": 1,
+        "why": "a contact has no name, e-mail or organisation",
+        "first_lines": [4],
+    }
+    result = cli("import", "google-contacts", GOOGLE / "contacts_legacy_name_column.csv")
+    assert result.exit_code == 0, result.stderr
+    assert "1 row with no name, e-mail or organisation skipped (line 4)" in " ".join(
+        result.stdout.split()
+    )
+
+
+def test_mostly_nameless_file_fails_naming_the_first_line(tmp_path):
+    path = tmp_path / "phones.csv"
+    path.write_text("First Name,Last Name,Phone 1 - Value\n,,123\n,,456\nAna,Lee,789\n")
+    assert _err(path) == (
+        f"{path}, line 2: 2 of 3 rows name nobody; the first: a contact has no name, e-mail "
+        "or organisation"
+    )

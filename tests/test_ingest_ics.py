@@ -98,3 +98,58 @@ def test_bad_inputs(tmp_path, cli):
     )
     result = cli("import", "ics", truncated, "--me", "me@example.com")
     assert result.exit_code == 1 and result.stderr.startswith("helpnext: error: ")
+
+
+def test_exchange_2010_empty_tzid_falls_back_to_the_calendar_zone(cli):
+    """Exchange 2010 writes ``TZID:`` and ``DTSTART;TZID="":``; the calendar's
+    X-WR-TIMEZONE (Europe/Berlin, summer time) is used instead, and the import says so."""
+    batch = read_ics(ICS / "exchange2010_empty_tzid.ics", ME, now=NOW)
+    assert batch.interactions["ts"].to_list() == [datetime(2024, 7, 2, 8, 0)]
+    assert batch.interactions["direction"].to_list() == ["in"]
+    assert batch.details["empty_tzid"] == {"count": 3, "read_as": "Europe/Berlin"}
+    result = cli("import", "ics", ICS / "exchange2010_empty_tzid.ics", "--me", "me@example.com")
+    assert result.exit_code == 0, result.stderr
+    assert "3 empty TZIDs read as Europe/Berlin" in result.stdout
+
+
+def test_empty_tzid_without_calendar_zone_is_utc(tmp_path):
+    path = tmp_path / "no-zone.ics"
+    text = (ICS / "exchange2010_empty_tzid.ics").read_text()
+    path.write_text(text.replace("X-WR-TIMEZONE:Europe/Berlin\n", ""))
+    batch = read_ics(path, ME, now=NOW)
+    assert batch.interactions["ts"].to_list() == [datetime(2024, 7, 2, 10, 0)]
+    assert batch.details["empty_tzid"]["read_as"] == "UTC"
+
+
+def test_calendar_without_other_attendees_imports_nothing_and_exits_0(tmp_path, cli, helpnext_home):
+    path = tmp_path / "alone.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Apple Inc.//macOS 14.0//EN\n"
+        "BEGIN:VEVENT\nUID:a\nDTSTART:20240105T100000Z\nSUMMARY:Dentist\nEND:VEVENT\n"
+        "BEGIN:VEVENT\nUID:b\nDTSTART:20240106T100000Z\nSUMMARY:Gym\nEND:VEVENT\nEND:VCALENDAR\n"
+    )
+    result = cli("import", "ics", path, "--me", "me@example.com")
+    assert result.exit_code == 0, result.stderr
+    assert " ".join(result.stdout.split()) == (
+        "alone.ics: nothing to import: no past meeting with other attendees among 2 events "
+        "(2 no other attendees)."
+    )
+    with open_store(helpnext_home) as store:
+        assert store.scalar("SELECT count(*) FROM imports") == 0  # not even provenance
+
+
+def test_a_calendar_only_home_gets_a_plan(cli):
+    """Weekly, fortnightly and three-weekly 1:1s that the other side always organised (so
+    every meeting is 'in'): a meeting is an exchange both ways, and the ties gone quiet
+    are due a check-in."""
+    result = cli("import", "ics", ICS / "google_one_on_ones.ics", "--me", "me@example.com")
+    assert result.exit_code == 0, result.stderr
+    plan = cli("today", "--as-of", "2024-06-01", "--json")
+    assert plan.exit_code == 0, plan.stderr
+    rows = json.loads(plan.stdout)
+    rows = rows["suggestions"] if isinstance(rows, dict) else rows
+    assert [(r["name"], r["action"]) for r in rows] == [
+        ("Dana Smith", "check_in"),
+        ("José Álvarez", "check_in"),
+        ("Li Na", "check_in"),
+    ]

@@ -278,10 +278,12 @@ def test_truncated_messages_file(tmp_path):
     text = (DATA / "export-2024-12" / "messages.csv").read_text()
     cut = text[: text.index("2-c1,,Jürgen") + 40]  # the second message, cut before its date
     folder = _export_with(tmp_path, "messages.csv", cut.encode())
-    with pytest.raises(InputError) as err:
-        import_linkedin(folder)
-    assert err.value.line == 3
-    assert "DATE is empty" in str(err.value) and "truncated" in str(err.value)
+    # the cut-off row is left out, named by its line; the first message imports
+    batch = import_linkedin(folder)
+    assert batch.details["unreadable_rows"] == {"messages.csv": 1}
+    (note,) = [n for n in batch.notes if "unreadable" in n]
+    assert "(line 3: DATE is empty" in note and "truncated" in note
+    assert batch.interactions.filter(pl.col("channel") == "message").height == 1
 
 
 def test_truncated_zip(tmp_path):
@@ -306,10 +308,12 @@ def test_date_that_does_not_parse_names_the_line(tmp_path):
     folder = _export_with(
         tmp_path, "Connections.csv", text.replace("01 Feb 2022", "last week").encode()
     )
-    with pytest.raises(InputError) as err:
-        import_linkedin(folder)
-    assert err.value.line == 7  # 3 preamble lines, header, then the third row
-    assert "'last week'" in str(err.value)
+    batch = import_linkedin(folder)
+    (note,) = batch.notes
+    # 3 preamble lines, header, then the third row
+    assert note.startswith("Connections.csv: 1 unreadable row skipped (line 7: Connected On ")
+    assert "'last week'" in note
+    assert "Søren Kierkegaard" not in batch.people["display_name"].to_list()
 
 
 def test_empty_file(tmp_path):
@@ -355,6 +359,5 @@ def test_large_file_fast_path_matches(tmp_path, monkeypatch):
     folder = _export_with(
         tmp_path, "messages.csv", text.replace("2024-05-03 08:00:00 UTC", "soon").encode()
     )
-    with pytest.raises(InputError) as err:
-        import_linkedin(folder)
-    assert err.value.line == 4 and "'soon'" in str(err.value)
+    (note,) = [n for n in import_linkedin(folder).notes if "unreadable" in n]
+    assert "(line 4: DATE 'soon' is not a date" in note

@@ -16,9 +16,16 @@ def test_empty_file():
         decode(b"  \n", "Connections.csv")
 
 
-def test_not_utf8_names_the_line():
+def test_not_utf8_is_detected_and_reported():
+    report: list[str] = []
+    data = b"name,n\nok,1\n" + "café Jørgensen,2\n".encode("cp1252")
+    assert decode(data, "x.csv", report) == "name,n\nok,1\ncafé Jørgensen,2\n"
+    assert report == ["x.csv: not UTF-8, read as cp1252 (detected by charset-normalizer)"]
+
+
+def test_binary_that_is_not_utf8_names_the_line():
     with pytest.raises(InputError) as err:
-        decode(b"a,b\nok,1\n" + "café,2\n".encode("latin-1"), "x.csv")
+        decode(b"a,b\nok,1\n" + b"\xe9\x00\x01,2\n", "x.csv")
     assert str(err.value).startswith("x.csv, line 3: not UTF-8 text (byte 0xe9)")
 
 
@@ -61,12 +68,20 @@ def test_wrong_columns_name_what_was_expected():
     assert "found columns: Name, Org, When" in message
 
 
-def test_unparseable_date_names_line_and_value():
+def test_unparseable_date_skips_the_row_naming_line_and_value():
     text = CONN + '\nAna,Lima,,,"Acme\nInc",Eng,04 Jul 2023\nBo,Chen,,,,,someday\n'
+    t = table(text)
+    parsed = parse_dates(t, ["Connected On"])
+    assert parsed["First Name"].to_list() == ["Ana"]
+    assert t.notes[0].startswith(
+        "Connections.csv: 1 unreadable row skipped (line 4: Connected On 'someday' is not a date"
+    )
+    # a file whose rows are mostly unreadable fails, naming the first bad line
+    worse = CONN + "\nAna,Lima,,,,,soon\nBo,Chen,,,,,someday\nCy,Do,,,,,04 Jul 2023\n"
     with pytest.raises(InputError) as err:
-        parse_dates(table(text), ["Connected On"])
+        parse_dates(table(worse), ["Connected On"])
     assert str(err.value).startswith(
-        "Connections.csv, line 4: Connected On 'someday' is not a date"
+        "Connections.csv, line 2: 2 of 3 rows cannot be read; the first: Connected On 'soon'"
     )
 
 
@@ -77,8 +92,19 @@ def test_truncated_inside_a_quote_is_reported():
     assert "Connections.csv, line" in str(err.value)
 
 
-def test_extra_fields_are_reported_with_line():
-    text = "First Name,Last Name,Connected On\nAna,Lima,2020\nBo,Chen,2021,extra,more\n"
+def test_a_row_with_extra_fields_is_skipped_with_its_line():
+    text = (
+        "First Name,Last Name,Connected On\nAna,Lima,2020\nBo,Chen,2021,extra,more\n"
+        'Cy,"Do\nRe",2022\n'
+    )
+    t = table(text)
+    assert t.frame["First Name"].to_list() == ["Ana", "Cy"]
+    assert t.rows_skipped == 1
+    assert t.notes == [
+        "Connections.csv: 1 unreadable row skipped (line 3: row has 5 fields, the header has 3)"
+    ]
+    assert t.line_of_row(1) == 4  # the rows after it still map to their lines
+    only = "First Name,Last Name,Connected On\nBo,Chen,2021,extra,more\n"
     with pytest.raises(InputError) as err:
-        table(text)
-    assert str(err.value) == "Connections.csv, line 3: row has 5 fields, the header has 3"
+        table(only)
+    assert str(err.value) == "Connections.csv, line 2: row has 5 fields, the header has 3"

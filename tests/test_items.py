@@ -56,9 +56,15 @@ def test_a_job_without_title_names_file_and_line():
         import_jobs(ITEMS / "jobs_no_title.csv")
 
 
-def test_a_bad_date_names_the_line():
-    with pytest.raises(InputError, match=r"articles_bad_date.csv, line 3: date 'someday'"):
-        import_articles(ITEMS / "articles_bad_date.csv")
+def test_a_bad_date_skips_its_row_and_names_the_line(tmp_path):
+    batch = import_articles(ITEMS / "articles_bad_date.csv")
+    assert batch.items["title"].to_list() == ["Fine"]
+    worse = tmp_path / "worse.csv"
+    worse.write_text(
+        "title,url,date\nA,https://example.org/1,soon\nB,https://example.org/2,someday\n"
+    )
+    with pytest.raises(InputError, match=r"worse.csv, line 2: 2 of 2 rows cannot be read"):
+        import_articles(worse)
 
 
 def test_reimport_is_idempotent_and_future_items_are_invisible(helpnext_home):

@@ -33,6 +33,9 @@ PEOPLE_SCHEMA: dict[str, pl.DataType] = {
     "connected_on": pl.Datetime("us"),
     "id_key": pl.String,  # a source-specific identity (edge-list node, CSV contact_id)
     "tags": pl.List(pl.String),
+    # rows of a batch with the same value here are different people (one row per person
+    # in that list, e.g. a LinkedIn Connections.csv): a shared name never joins them
+    "distinct_group": pl.String,
 }
 
 # One row per (owner, person, event). ``uid_key`` is the source's natural key for the
@@ -98,6 +101,10 @@ class ImportBatch:
     rows_read: int = 0
     rows_skipped: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    # one-line remarks for the user (what was read how, what was left out and why)
+    notes: list[str] = field(default_factory=list)
+    # a valid input with nothing to import: the store is left untouched, not even provenance
+    empty: bool = False
 
     def __post_init__(self) -> None:
         self.people = conform(self.people, PEOPLE_SCHEMA)

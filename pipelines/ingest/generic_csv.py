@@ -56,8 +56,16 @@ DIRECTIONS = {
 }
 
 
-def _read_contacts(path: Path) -> tuple[pl.DataFrame, bytes, int]:
-    text, raw = read_text(path)
+def _skip_where(table, bad: pl.Expr, why) -> None:
+    """Leave out the rows of ``table`` where ``bad`` holds, as unreadable; ``why(frame,
+    row)`` says why, for the first of them."""
+    rows = table.frame.select(bad.fill_null(False).alias("bad"))["bad"].arg_true()
+    if len(rows):
+        table.skip_rows(rows.to_list(), why(table.frame, int(rows[0])))
+
+
+def _read_contacts(path: Path, notes: list[str]) -> tuple[pl.DataFrame, bytes, int]:
+    text, raw = read_text(path, report=notes)
     table = read_table(
         text,
         path,
@@ -66,23 +74,23 @@ def _read_contacts(path: Path) -> tuple[pl.DataFrame, bytes, int]:
         aliases={"name": ["full name", "display_name"], "email": ["emails", "e-mail"]},
         what="contacts.csv",
     )
-    frame = table.frame
     named = (
-        frame["name"].is_not_null()
-        | frame["first_name"].is_not_null()
-        | frame["last_name"].is_not_null()
+        pl.col("name").is_not_null()
+        | pl.col("first_name").is_not_null()
+        | pl.col("last_name").is_not_null()
     )
-    if frame.height and not named.all():
-        row = int((~named).arg_true()[0])
-        raise table.error(row, "a contact needs a name (name, or first_name/last_name)")
-    missing_id = frame["contact_id"].is_null().arg_true()
-    if len(missing_id):
-        raise table.error(int(missing_id[0]), "contact_id is empty")
-    dup = frame["contact_id"].is_duplicated().arg_true()
-    if len(dup):
-        row = int(dup[-1])
-        raise table.error(row, f"contact_id {frame['contact_id'][row]!r} appears twice")
+    _skip_where(
+        table, ~named, lambda f, r: "a contact needs a name (name, or first_name/last_name)"
+    )
+    _skip_where(table, pl.col("contact_id").is_null(), lambda f, r: "contact_id is empty")
+    # a contact_id seen before: the later row is left out
+    _skip_where(
+        table,
+        pl.int_range(pl.len()).over("contact_id") > 0,
+        lambda f, r: f"contact_id {f['contact_id'][r]!r} appears twice",
+    )
     frame = parse_dates(table, ["connected_on"])
+    notes.extend(table.notes)
     people = frame.select(
         pl.col("contact_id").alias("ref"),
         pl.col("contact_id").alias("id_key"),
@@ -102,8 +110,8 @@ def _read_contacts(path: Path) -> tuple[pl.DataFrame, bytes, int]:
     return people, raw, table.dropped_empty
 
 
-def _read_interactions(path: Path) -> tuple[pl.DataFrame, bytes, int]:
-    text, raw = read_text(path)
+def _read_interactions(path: Path, notes: list[str]) -> tuple[pl.DataFrame, bytes, int]:
+    text, raw = read_text(path, report=notes)
     table = read_table(
         text,
         path,
@@ -112,37 +120,32 @@ def _read_interactions(path: Path) -> tuple[pl.DataFrame, bytes, int]:
         aliases={"date": ["ts", "timestamp", "when"], "text": ["body", "content"]},
         what="interactions.csv",
     )
-    frame = table.frame
     for column in ("contact_id", "direction"):
-        missing = frame[column].is_null().arg_true()
-        if len(missing):
-            raise table.error(int(missing[0]), f"{column} is empty")
+        _skip_where(table, pl.col(column).is_null(), lambda f, r, c=column: f"{c} is empty")
     direction = (
-        frame["direction"]
+        pl.col("direction")
         .str.to_lowercase()
         .replace_strict(DIRECTIONS, default=None, return_dtype=pl.String)
     )
-    bad = direction.is_null().arg_true()
-    if len(bad):
-        row = int(bad[0])
-        raise table.error(
-            row, f"direction {frame['direction'][row]!r} is not 'out' (you to them) or 'in'"
-        )
-    channel = frame["channel"].str.to_lowercase().fill_null("message")
-    bad = (~channel.is_in(list(CHANNELS))).arg_true()
-    if len(bad):
-        row = int(bad[0])
-        raise table.error(
-            row, f"channel {frame['channel'][row]!r} is not one of {', '.join(CHANNELS)}"
-        )
-    participants = frame["participants"].cast(pl.Int32, strict=False)
-    bad = (
-        frame["participants"].is_not_null() & (participants.is_null() | (participants < 2))
-    ).arg_true()
-    if len(bad):
-        row = int(bad[0])
-        raise table.error(row, f"participants {frame['participants'][row]!r} is not a number >= 2")
+    _skip_where(
+        table,
+        direction.is_null(),
+        lambda f, r: f"direction {f['direction'][r]!r} is not 'out' (you to them) or 'in'",
+    )
+    channel = pl.col("channel").str.to_lowercase().fill_null("message")
+    _skip_where(
+        table,
+        ~channel.is_in(list(CHANNELS)),
+        lambda f, r: f"channel {f['channel'][r]!r} is not one of {', '.join(CHANNELS)}",
+    )
+    participants = pl.col("participants").cast(pl.Int32, strict=False)
+    _skip_where(
+        table,
+        pl.col("participants").is_not_null() & (participants.is_null() | (participants < 2)),
+        lambda f, r: f"participants {f['participants'][r]!r} is not a number >= 2",
+    )
     frame = parse_dates(table, ["date"], required=["date"])
+    notes.extend(table.notes)
     frame = frame.with_columns(
         direction.alias("direction"), channel.alias("channel"), participants.alias("participants")
     )
@@ -184,13 +187,14 @@ def import_csv(contacts: Path | None, interactions: Path | None) -> ImportBatch:
     raw = b""
     skipped = 0
     labels = []
+    notes: list[str] = []
     if contacts is not None:
-        people, data, dropped = _read_contacts(Path(contacts))
+        people, data, dropped = _read_contacts(Path(contacts), notes)
         raw += data
         skipped += dropped
         labels.append(Path(contacts).name)
     if interactions is not None:
-        events, data, dropped = _read_interactions(Path(interactions))
+        events, data, dropped = _read_interactions(Path(interactions), notes)
         raw += b"\x00" + data
         skipped += dropped
         labels.append(Path(interactions).name)
@@ -218,4 +222,5 @@ def import_csv(contacts: Path | None, interactions: Path | None) -> ImportBatch:
         rows_read=people.height + events.height,
         rows_skipped=skipped,
         details={"contacts_rows": people.height, "interaction_rows": events.height},
+        notes=notes,
     )

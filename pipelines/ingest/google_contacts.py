@@ -21,9 +21,12 @@ from pipelines.ingest.text import read_table, read_text, sha256_bytes
 from recommender.errors import InputError
 
 MAX_MULTI = 10
+# skipped rows named by line in the import's report
+SHOW_SKIPPED = 5
 SEP = " ::: "
 REQUIRED = ["First Name"]
 SINGLE = [
+    "Name",
     "Middle Name",
     "Last Name",
     "Nickname",
@@ -78,7 +81,8 @@ def _check_last_row(text: str, header_line: int, delimiter: str, path: Path) -> 
 
 def read_google_contacts(path: Path) -> ImportBatch:
     path = Path(path)
-    text, raw = read_text(path)
+    read_as: list[str] = []
+    text, raw = read_text(path, report=read_as)
     table = read_table(
         text,
         path,
@@ -111,14 +115,17 @@ def read_google_contacts(path: Path) -> ImportBatch:
     first = pl.concat_str(
         [pl.col("First Name"), pl.col("Middle Name")], separator=" ", ignore_nulls=True
     )
-    display = pl.concat_str(
+    # Google's own "Name" column is the name as the owner wrote it (王二狗, not 王 二狗);
+    # rebuilt from its parts only when the column is absent or empty
+    rebuilt = pl.concat_str(
         [pl.col("First Name"), pl.col("Middle Name"), pl.col("Last Name")],
         separator=" ",
         ignore_nulls=True,
     )
+    display = pl.coalesce(pl.col("Name"), pl.when(rebuilt != "").then(rebuilt))
     people = frame.with_row_index("_row").select(
         pl.format("row{}", "_row").alias("ref"),
-        pl.when(display != "").then(display).alias("display_name"),
+        display.alias("display_name"),
         pl.when(first != "").then(first).alias("first_name"),
         pl.col("Last Name").alias("last_name"),
         pl.col("Organization Name").alias("company"),
@@ -141,16 +148,36 @@ def read_google_contacts(path: Path) -> ImportBatch:
             "display_name"
         )
     ).drop("Nickname", "_org")
-    nameless = people["display_name"].is_null().arg_true()
-    if len(nameless):
-        raise table.error(int(nameless[0]), "a contact has no name, e-mail or organisation")
+    nameless = people["display_name"].is_null().arg_true().to_list()
+    why = "a contact has no name, e-mail or organisation"
+    if nameless and len(nameless) * 2 > people.height:
+        first = table.line_of_row(int(nameless[0]))
+        raise InputError(
+            path,
+            f"{len(nameless):,} of {people.height:,} rows name nobody; the first: {why}"
+            if people.height > 1
+            else why,
+            line=first,
+        )
+    notes, details = list(read_as), {"contacts_rows": people.height}
+    if nameless:
+        lines = [table.line_of_row(int(r)) for r in nameless[:SHOW_SKIPPED]]
+        details["rows_skipped"] = {"count": len(nameless), "why": why, "first_lines": lines}
+        more = f" and {len(nameless) - len(lines):,} more" if len(nameless) > len(lines) else ""
+        notes.append(
+            f"{len(nameless):,} row{'s' if len(nameless) > 1 else ''} with no name, e-mail or "
+            f"organisation skipped (line{'s' if len(lines) > 1 else ''} "
+            f"{', '.join(f'{n:,}' for n in lines)}{more})"
+        )
+        people = people.filter(pl.col("display_name").is_not_null())
     return ImportBatch(
         source_kind="google_contacts",
         label=path.name,
         sha256=sha256_bytes(raw),
         people=people,
         interactions=pl.DataFrame(),
-        rows_read=people.height,
-        rows_skipped=table.dropped_empty,
-        details={"contacts_rows": people.height},
+        rows_read=people.height + len(nameless),
+        rows_skipped=table.dropped_empty + len(nameless),
+        details=details,
+        notes=notes,
     )

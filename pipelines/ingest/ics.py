@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from pipelines.ingest.batch import ImportBatch
+from pipelines.ingest.placeholders import is_placeholder_address
 from pipelines.ingest.text import read_text, sha256_bytes
 from recommender.errors import InputError, UsageError
 
@@ -79,6 +80,34 @@ def _check_shape(text: str, path: Path) -> None:
         )
 
 
+_EMPTY_TZID_PARAM = re.compile(r';TZID=(?:""|)(?=[;:])', re.IGNORECASE)
+_EMPTY_TZID_LINE = re.compile(r"^TZID:[ \t]*(\r?)$", re.IGNORECASE | re.MULTILINE)
+_WR_TIMEZONE = re.compile(
+    r"^X-WR-TIMEZONE:[ \t]*([^\r\n]+?)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE
+)
+
+
+def _fill_empty_tzid(text: str) -> tuple[str, int, str]:
+    """Exchange 2010 and others write ``TZID:`` / ``DTSTART;TZID="":...`` with no zone name,
+    which iCalendar readers refuse. Name the calendar's ``X-WR-TIMEZONE`` there when it is a
+    known zone, else UTC. Returns (text, how many empty TZIDs were filled, the zone used).
+    Lines are edited in place, so line numbers stay those of the file."""
+    n = len(_EMPTY_TZID_PARAM.findall(text)) + len(_EMPTY_TZID_LINE.findall(text))
+    if not n:
+        return text, 0, ""
+    zone = "UTC"
+    found = _WR_TIMEZONE.search(text)
+    if found:
+        try:
+            ZoneInfo(found.group(1))
+            zone = found.group(1)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    text = _EMPTY_TZID_PARAM.sub(f";TZID={zone}", text)
+    text = _EMPTY_TZID_LINE.sub(lambda m: f"TZID:{zone}{m.group(1)}", text)
+    return text, n, zone
+
+
 def _parse_error_line(text: str, err: Exception) -> int | None:
     quoted = re.search(r"'([^']{4,})'", str(err))
     if not quoted:
@@ -103,6 +132,7 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
         raise UsageError(f"--me {bad[0]!r} is not an e-mail address")
     text, raw = read_text(path)
     _check_shape(text, path)
+    text, empty_tzids, fallback_zone = _fill_empty_tzid(text)
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except (ValueError, KeyError, IndexError) as err:
@@ -138,6 +168,7 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
     }
     skipped: dict[str, int] = {}
     events = 0
+    placeholders = 0
 
     def skip(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
@@ -180,12 +211,18 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
                 addr = _address(att)
                 if addr is None or (_param(att, "CUTYPE") or "").upper() in NOT_PEOPLE:
                     continue
+                if is_placeholder_address(addr):
+                    placeholders += 1
+                    continue
                 declined = (_param(att, "PARTSTAT") or "").upper() == "DECLINED"
                 if addr in mine:
                     declined_by_me = declined_by_me or declined
                     continue
                 if not declined:
                     people.setdefault(addr, _param(att, "CN"))
+            if organizer and is_placeholder_address(organizer):
+                placeholders += 1
+                organizer = None
             if organizer and organizer not in mine:
                 people.setdefault(organizer, _param(event.get("ORGANIZER"), "CN"))
             if declined_by_me:
@@ -207,12 +244,40 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
                 cols["thread"].append(uid)
                 cols["n_participants"].append(len(people) + 1)
                 cols["subject"].append(summary)
+    details = {
+        "occurrences": events,
+        "skipped": skipped,
+        "unparsed_minor_properties": ignored_errors,
+        "placeholder_attendees": placeholders,
+    }
+    notes = []
+    if empty_tzids:
+        details["empty_tzid"] = {"count": empty_tzids, "read_as": fallback_zone}
+        notes.append(
+            f"{empty_tzids} empty TZID{'s' if empty_tzids > 1 else ''} read as {fallback_zone}"
+        )
+    if placeholders:
+        notes.append(f"{placeholders} placeholder attendees (e.g. unknownorganizer@) left out")
     if not cols["ref"]:
+        # a valid calendar without meetings to learn from: nothing to import, not an error
         what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(skipped.items()))
-        raise InputError(
-            path,
-            f"no past meeting with other attendees among {events} events"
+        notes.insert(
+            0,
+            f"nothing to import: no past meeting with other attendees among {events} events"
             + (f" ({what})" if what else ""),
+        )
+        return ImportBatch(
+            source_kind="ics",
+            label=path.name,
+            sha256=sha256_bytes(raw),
+            people=pl.DataFrame(),
+            interactions=pl.DataFrame(),
+            owner_aliases=[("email", m) for m in sorted(mine)],
+            rows_read=events,
+            rows_skipped=sum(skipped.values()),
+            details=details,
+            notes=notes,
+            empty=True,
         )
     interactions = pl.DataFrame(
         {**cols, "channel": pl.repeat("meeting", len(cols["ref"]), eager=True)},
@@ -237,9 +302,6 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
         as_of=now,
         rows_read=events,
         rows_skipped=sum(skipped.values()),
-        details={
-            "occurrences": events,
-            "skipped": skipped,
-            "unparsed_minor_properties": ignored_errors,
-        },
+        details=details,
+        notes=notes,
     )

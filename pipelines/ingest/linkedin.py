@@ -64,6 +64,7 @@ from pipelines.ingest.linkedin_messages import (
     _owner_from_messages,
     _read_messages,
 )
+from pipelines.ingest.placeholders import placeholder_name_expr
 from pipelines.ingest.text import parse_dates
 from recommender.errors import InputError
 
@@ -122,6 +123,7 @@ class _Parts:
     rows_skipped: int = 0
     details: dict[str, Any] = field(default_factory=dict)
     dates: list[datetime] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def count(self, name: str, read: int, skipped: int = 0, **extra: int) -> None:
         self.rows_read += read
@@ -163,6 +165,8 @@ def _read_connections(export: Export, parts: _Parts) -> None:
         .alias("emails"),
         url_key(pl.col("URL")).alias("linkedin_url"),
         pl.col("Connected On").alias("connected_on"),
+        # each row of Connections.csv is a different person, whatever the names
+        pl.lit("linkedin:connections").alias("distinct_group"),
     ).with_columns(name_key(pl.col("display_name")).alias("nk"))
 
 
@@ -365,10 +369,18 @@ def _resolve(
             .unique("linkedin_url", keep="first", maintain_order=True)
             .select(pl.col("linkedin_url").alias("uk"), pl.col("ref").alias("ref_u"))
         )
+        # a name names a connection only when one connection has it (namesakes are
+        # different people), and a mention that has a URL only a connection without one
         conn_name = (
             connections.filter(pl.col("nk").is_not_null())
-            .unique("nk", keep="first", maintain_order=True)
-            .select("nk", pl.col("ref").alias("ref_n"))
+            .group_by("nk")
+            .agg(
+                pl.col("ref").first().alias("ref_n"),
+                pl.len().alias("n_named"),
+                pl.col("linkedin_url").is_null().first().alias("conn_no_url"),
+            )
+            .filter(pl.col("n_named") == 1)
+            .drop("n_named")
         )
         # a mention with a last name only (a mangled Recommendations header): last name + company
         last_company = [
@@ -378,7 +390,7 @@ def _resolve(
         conn_lc = (
             connections.select("ref", *last_company)
             .drop_nulls(["lk", "ck"])
-            .unique(["lk", "ck"], keep="first", maintain_order=True)
+            .filter(pl.len().over(["lk", "ck"]) == 1)
         )
         m = (
             m.join(conn_url, on="uk", how="left")
@@ -388,8 +400,12 @@ def _resolve(
                 pl.col("company").str.to_lowercase().alias("ck"),
             )
             .join(conn_lc.rename({"ref": "ref_lc"}), on=["lk", "ck"], how="left")
-            .with_columns(pl.coalesce("ref_n", "ref_lc").alias("ref_n"))
-            .drop("lk", "ck", "ref_lc")
+            .with_columns(
+                pl.when(pl.col("uk").is_null() | pl.col("conn_no_url").fill_null(False))
+                .then(pl.coalesce("ref_n", "ref_lc"))
+                .alias("ref_n")
+            )
+            .drop("lk", "ck", "ref_lc", "conn_no_url")
         )
     else:
         m = m.with_columns(
@@ -397,15 +413,21 @@ def _resolve(
             pl.lit(None, dtype=pl.String).alias("ref_n"),
         )
     strangers = pl.col("ref_u").is_null() & pl.col("ref_n").is_null() & ~pl.col("is_owner")
+    # a mention without a URL is the stranger of that name only when one URL has it
     url_of_name = (
         m.filter(strangers & pl.col("uk").is_not_null() & pl.col("nk").is_not_null())
-        .sort("uk")
-        .unique("nk", keep="first", maintain_order=True)
-        .select("nk", pl.col("uk").alias("uk_n"))
+        .group_by("nk")
+        .agg(pl.col("uk").unique().alias("uks"))
+        .filter(pl.col("uks").list.len() == 1)
+        .select("nk", pl.col("uks").list.first().alias("uk_n"))
     )
     m = m.join(url_of_name, on="nk", how="left")
+    # "LinkedIn Member" (a deleted or hidden account) without a URL names nobody
+    nobody = placeholder_name_expr(pl.col("name")) & pl.col("uk").is_null()
     ref = (
-        pl.when(pl.col("is_owner"))
+        pl.when(nobody)
+        .then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("is_owner"))
         .then(pl.lit(OWNER_REF))
         .when(pl.col("ref_u").is_not_null())
         .then(pl.col("ref_u"))
@@ -455,6 +477,15 @@ def _new_people(resolved: pl.DataFrame) -> pl.DataFrame:
             "linkedin_url",
         )
     )
+
+
+def _placeholder_messages(messages: pl.DataFrame) -> int:
+    """Messages sent by or to a placeholder member (no profile URL)."""
+    sender = placeholder_name_expr(pl.col("from")) & pl.col("from_url").is_null()
+    recips = _explode_recipients(messages, ["row"]).filter(
+        placeholder_name_expr(pl.col("r_name")) & pl.col("r_url").is_null()
+    )
+    return messages.filter(sender | pl.col("row").is_in(recips["row"].implode())).height
 
 
 def _mentions(parts: _Parts) -> pl.DataFrame:
@@ -507,6 +538,22 @@ def import_linkedin(path: Path | str) -> ImportBatch:
                 _read_recommendations(export, parts, file)
     finally:
         export.close()
+    for notes in export.tables_notes:
+        parts.notes.extend(notes)
+    if export.links:
+        parts.details["links_not_followed"] = len(export.links)
+        parts.notes.append(
+            f"{len(export.links)} linked file{'s' if len(export.links) > 1 else ''} not read "
+            f"(a link leads outside the export): {', '.join(Path(p).name for p in export.links[:3])}"
+        )
+    unreadable = {
+        Path(label.rsplit(":", 1)[-1]).name: sum(n for _, n, _ in skipped)
+        for label, skipped in export.tables_skipped
+        if skipped
+    }
+    if unreadable:
+        parts.details["unreadable_rows"] = unreadable
+        parts.rows_skipped += sum(unreadable.values())
 
     owner_name, owner_url = _owner_from_messages(parts)
     owner_key = (
@@ -516,10 +563,17 @@ def import_linkedin(path: Path | str) -> ImportBatch:
 
     frames = []
     if parts.messages is not None:
+        placeholder_messages = _placeholder_messages(parts.messages)
         messages, unmatched = _message_interactions(parts, res)
         frames.append(messages)
         parts.rows_skipped += unmatched
         parts.details["messages.csv"]["without_counterpart"] = unmatched
+        if placeholder_messages:
+            parts.details["messages.csv"]["with_placeholder_member"] = placeholder_messages
+            parts.notes.append(
+                f"{placeholder_messages:,} messages with a 'LinkedIn Member' placeholder "
+                "(a deleted or hidden account) left out"
+            )
     for other in parts.others:
         joined = other.join(
             res.select("name", "url", "ref"), on=["name", "url"], how="left", nulls_equal=True
@@ -575,4 +629,5 @@ def import_linkedin(path: Path | str) -> ImportBatch:
         rows_read=parts.rows_read,
         rows_skipped=parts.rows_skipped,
         details=parts.details,
+        notes=parts.notes,
     )

@@ -38,6 +38,13 @@ KNOWN_FILES = (
 )
 # above this size a file is parsed from bytes (no Python str of the whole file)
 FAST_PATH_BYTES = 4 << 20
+# the most one file of an export may hold (a zip member as it inflates, or a file on disk)
+MAX_MEMBER_BYTES = 1 << 30
+# a zip member that inflates more than this many times its packed size, beyond
+# RATIO_FREE_BYTES, is refused as a zip bomb (real CSV packs 3 to 15 times)
+MAX_RATIO = 100
+RATIO_FREE_BYTES = 16 << 20
+_READ_CHUNK = 4 << 20
 _MAX_DEPTH = 4
 
 
@@ -48,6 +55,12 @@ class Export:
     path: Path
     sha256: str
     members: dict[str, tuple[str, str | Path]] = field(default_factory=dict)
+    # the notes of every table read (how it was read, when that was not plain)
+    tables_notes: list[list[str]] = field(default_factory=list)
+    # (label, the rows each table left out as unreadable): filled in as they are read
+    tables_skipped: list[tuple[str, list]] = field(default_factory=list)
+    # export files that were links (or behind a linked folder): reported, never read
+    links: list[str] = field(default_factory=list)
     _zip: zipfile.ZipFile | None = None
 
     def has(self, name: str) -> bool:
@@ -57,14 +70,30 @@ class Export:
         return self.members[name][0]
 
     def read_bytes(self, name: str) -> bytes:
+        """One member's bytes, within ``MAX_MEMBER_BYTES`` and (zipped) ``MAX_RATIO``: a
+        member is streamed and counted as it inflates, whatever its header claims."""
         label, member = self.members[name]
         if self._zip is None:
             try:
+                size = Path(member).stat().st_size
+                if size > MAX_MEMBER_BYTES:
+                    raise InputError(label, _too_big(size))
                 return Path(member).read_bytes()
             except OSError as err:
                 raise InputError(label, f"cannot read ({err.strerror or err})") from None
         try:
-            return self._zip.read(str(member))
+            info = self._zip.getinfo(str(member))
+            _check_declared(info, label)
+            limit = min(
+                MAX_MEMBER_BYTES, max(RATIO_FREE_BYTES, MAX_RATIO * max(info.compress_size, 1))
+            )
+            out = bytearray()
+            with self._zip.open(info) as handle:
+                while block := handle.read(_READ_CHUNK):
+                    out += block
+                    if len(out) > limit:
+                        raise InputError(label, _bomb(info, len(out)))
+            return bytes(out)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as err:
             raise InputError(
                 label, f"damaged or truncated zip entry ({err}); download the export again"
@@ -73,6 +102,31 @@ class Export:
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"{size / (1 << 20):,.0f} MB is more than one export file may hold "
+        f"({MAX_MEMBER_BYTES >> 20:,} MB); this is not a LinkedIn export file"
+    )
+
+
+def _bomb(info: zipfile.ZipInfo, inflated: int) -> str:
+    return (
+        f"inflates past {inflated / (1 << 20):,.0f} MB from {info.compress_size:,} bytes "
+        f"(more than {MAX_RATIO} times its packed size or {MAX_MEMBER_BYTES >> 20:,} MB): "
+        "refused as a zip bomb, not read"
+    )
+
+
+def _check_declared(info: zipfile.ZipInfo, label: str) -> None:
+    """Refuse a member whose own header already says it is too big or inflates too much."""
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise InputError(label, _too_big(info.file_size))
+    if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_RATIO * max(
+        info.compress_size, 1
+    ):
+        raise InputError(label, _bomb(info, info.file_size))
 
 
 def _pick(members: dict[str, tuple[str, str | Path]], name: str, label: str, member) -> None:
@@ -91,12 +145,18 @@ def open_export(path: Path | str) -> Export:
     if path.is_dir():
         export = Export(path=path, sha256="")
         base = len(path.parts)
+        root = path.resolve()
         for child in sorted(path.rglob("*")):
             if len(child.parts) - base > _MAX_DEPTH or not child.is_file():
                 continue
             name = child.name.casefold()
-            if name in KNOWN_FILES:
-                _pick(export.members, name, str(child), child)
+            if name not in KNOWN_FILES:
+                continue
+            # a link, or a file reached through a linked folder, is not part of the export
+            if child.is_symlink() or not child.resolve().is_relative_to(root):
+                export.links.append(str(child))
+                continue
+            _pick(export.members, name, str(child), child)
         digest = hashlib.sha256()
         for name in sorted(export.members):
             digest.update(
@@ -146,8 +206,13 @@ def load_table(
     label = export.label(name)
     if raw is None:
         raw = export.read_bytes(name)
-    source = raw if len(raw) >= FAST_PATH_BYTES else decode(raw, label)
-    return read_table(source, label, required, optional, aliases, what)
+    notes: list[str] = []
+    source = raw if len(raw) >= FAST_PATH_BYTES else decode(raw, label, notes)
+    table = read_table(source, label, required, optional, aliases, what)
+    table.notes[:0] = notes
+    export.tables_notes.append(table.notes)  # day-first dates are noted there later
+    export.tables_skipped.append((label, table.skipped))
+    return table
 
 
 def head_text(raw: bytes, n: int = 8192) -> str:

@@ -93,6 +93,11 @@ def _recipients(pairs: pl.DataFrame, known: set[str]) -> pl.DataFrame:
     )
 
 
+def _dated(t, column: str) -> pl.DataFrame:
+    """The table with its date column parsed (unreadable rows left out, see parse_dates)."""
+    return parse_dates(t, [column], required=[column], preferred=LINKEDIN_DATES)
+
+
 def _read_messages(export: Export, parts: _Parts) -> None:
     raw = export.read_bytes("messages.csv")
     head = head_text(raw).casefold()
@@ -105,7 +110,7 @@ def _read_messages(export: Export, parts: _Parts) -> None:
             what="LinkedIn messages",
             raw=raw,
         )
-        f = t.frame.select(
+        f = _dated(t, "DATE").select(
             pl.col("CONVERSATION ID").alias("conv"),
             pl.col("FROM").alias("from"),
             pl.col("SENDER PROFILE URL").alias("from_url"),
@@ -134,7 +139,7 @@ def _read_messages(export: Export, parts: _Parts) -> None:
             raw=raw,
         )
         direction = pl.col("Direction").str.to_uppercase()
-        f = t.frame.select(
+        f = _dated(t, "Date").select(
             pl.lit(None, dtype=pl.String).alias("conv"),
             pl.col("From").alias("from"),
             pl.lit(None, dtype=pl.String).alias("from_url"),
@@ -152,10 +157,8 @@ def _read_messages(export: Export, parts: _Parts) -> None:
             .alias("out_hint"),
         )
     del raw
-    date_col = "DATE" if "DATE" in t.frame.columns else "Date"
-    parsed = parse_dates(t, [date_col], required=[date_col], preferred=LINKEDIN_DATES)[date_col]
     t.forget_source()  # no error can need the file's lines past here: free its bytes
-    f = f.with_columns(parsed.alias("ts")).drop("date").with_row_index("row")
+    f = f.rename({"date": "ts"}).with_row_index("row")
     spam = f["folder"].eq("SPAM").fill_null(False)
     drafts = f["draft"]
     if (spam | drafts).any():

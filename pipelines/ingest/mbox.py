@@ -34,16 +34,13 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.ingest.batch import ImportBatch
+from pipelines.ingest.placeholders import is_placeholder_address
 from recommender.errors import InputError, UsageError
 
 CHUNK = 1 << 20
 MAX_HEADER_BYTES = 1 << 20  # a header block larger than this is not a mail header
 FLUSH_ROWS = 20_000  # interactions kept as Python objects before they go to a frame
 BULK_PRECEDENCE = {"bulk", "list", "junk"}
-NO_REPLY = re.compile(
-    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?)([-+_.].*)?@",
-    re.IGNORECASE,
-)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MSGID = re.compile(r"<[^<>\s]+>")
 _FROM_LINE_DATE = re.compile(rb"^From \S+\s+(.+?)\s*$")
@@ -261,7 +258,7 @@ def _bulk_reason(msg: dict, sender: str | None) -> str | None:
     auto = str(msg.get("auto-submitted", "no")).strip().lower()
     if auto and auto != "no":
         return "automated"
-    if sender and NO_REPLY.match(sender):
+    if sender and is_placeholder_address(sender):
         return "no_reply_sender"
     labels = str(msg.get("x-gmail-labels", "")).lower()
     if "spam" in labels.split(","):
@@ -269,15 +266,129 @@ def _bulk_reason(msg: dict, sender: str | None) -> str | None:
     return None
 
 
-def read_mbox(path: Path, me: list[str]) -> ImportBatch:
-    path = Path(path)
+def _my_addresses(me: list[str]) -> set[str]:
     mine = {m.strip().lower() for m in me if m and m.strip()}
     bad = sorted(m for m in mine if not _EMAIL.match(m))
     if not mine:
         raise UsageError("give your own address with --me (repeat it for every address you use)")
     if bad:
         raise UsageError(f"--me {bad[0]!r} is not an e-mail address")
+    return mine
+
+
+def _read_header(handle, limit: int = MAX_HEADER_BYTES) -> bytes | None:
+    """The header block at the start of a one-message file (None: over ``limit``)."""
+    data = b""
+    while True:
+        block = handle.read(CHUNK >> 4)
+        data += block
+        end = _HEADER_END.search(data)
+        if end is not None:
+            return data[: end.start() + 1]
+        if len(data) > limit:
+            return None
+        if not block:
+            return data if data.endswith(b"\n") else data + b"\n"
+
+
+def iter_maildir_blocks(path: Path, digest, skipped: dict[str, int]):
+    """Yield ``(None, b"", header bytes)`` per message of a Maildir tree, never reading a
+    body: every folder with ``cur/`` or ``new/`` below ``path`` (Maildir and Maildir++
+    subfolders as Thunderbird, mutt, Evolution and Dovecot write them) through the stdlib
+    ``mailbox.Maildir``; a tree without any (the Enron corpus: folders of one-message
+    files) file by file. Links are not followed. Messages come in path order, so the
+    digest of their names and headers identifies the input."""
+    import mailbox
+    import os
+
+    if not path.exists():
+        raise InputError(path, "no such folder")
+    if not path.is_dir():
+        raise InputError(path, "not a folder: a Maildir is a folder with cur/ and new/ inside")
+    boxes, plain = [], []
+    for root, dirs, files in os.walk(path, followlinks=False):
+        dirs.sort()
+        here = Path(root)
+        if {"cur", "new"} & set(dirs):
+            boxes.append(here)
+        if here.name not in ("cur", "new", "tmp"):
+            plain.extend(here / f for f in sorted(files) if not f.startswith("."))
+    if boxes:
+        for folder in boxes:
+            box = mailbox.Maildir(folder, factory=None, create=False)
+            for key in sorted(box.iterkeys()):
+                try:
+                    handle = box.get_file(key)
+                except OSError:
+                    skipped["unreadable_file"] = skipped.get("unreadable_file", 0) + 1
+                    continue
+                with handle:
+                    header = _read_header(handle)
+                name = str(folder.relative_to(path)) + "/" + key
+                yield from _block(name, header, digest, skipped, _delivered(key))
+        return
+    if not plain:
+        raise InputError(
+            path, "no mail here: expected a Maildir (cur/ and new/ folders) or message files"
+        )
+    for file in plain:
+        if file.is_symlink():
+            skipped["link"] = skipped.get("link", 0) + 1
+            continue
+        try:
+            with open(file, "rb") as handle:
+                header = _read_header(handle)
+        except OSError:
+            skipped["unreadable_file"] = skipped.get("unreadable_file", 0) + 1
+            continue
+        yield from _block(str(file.relative_to(path)), header, digest, skipped)
+
+
+def _delivered(key: str) -> bytes:
+    """A Maildir file name starts with its delivery time in Unix seconds: as a From_ line,
+    it dates a message that has no Date header, as mbox's From_ line does."""
+    import time
+
+    found = re.match(r"^(\d{9,11})\.", key)
+    if not found:
+        return b""
+    stamp = time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(int(found.group(1))))
+    return b"From MAILER-DAEMON " + stamp.encode()
+
+
+def _block(
+    name: str, header: bytes | None, digest, skipped: dict[str, int], from_line: bytes = b""
+):
+    if header is None:
+        skipped["header_too_large"] = skipped.get("header_too_large", 0) + 1
+        return
+    if b"\x00" in header:
+        skipped["binary_file"] = skipped.get("binary_file", 0) + 1
+        return
+    digest.update(name.encode("utf-8", "surrogateescape") + b"\0" + header + b"\0")
+    yield None, from_line, header
+
+
+def read_maildir(path: Path, me: list[str]) -> ImportBatch:
+    """Read a Maildir folder with the same rules as :func:`read_mbox`."""
+    path = Path(path)
+    mine = _my_addresses(me)
     digest = hashlib.sha256()
+    skipped: dict[str, int] = {}
+    blocks = iter_maildir_blocks(path, digest, skipped)
+    return _read_messages(path, mine, blocks, digest, "maildir", skipped)
+
+
+def read_mbox(path: Path, me: list[str]) -> ImportBatch:
+    path = Path(path)
+    mine = _my_addresses(me)
+    digest = hashlib.sha256()
+    return _read_messages(path, mine, iter_header_blocks(path, digest), digest, "mbox", {})
+
+
+def _read_messages(
+    path: Path, mine: set[str], blocks, digest, source_kind: str, skipped: dict[str, int]
+) -> ImportBatch:
     parser = BytesHeaderParser(policy=compat32)
     names: dict[str, str | None] = {}
     roots: dict[str, str] = {}
@@ -295,7 +406,6 @@ def read_mbox(path: Path, me: list[str]) -> ImportBatch:
             "detail",
         )
     }
-    skipped: dict[str, int] = {}
     first_bad_date: int | None = None
     messages = 0
     used = 0
@@ -304,7 +414,7 @@ def read_mbox(path: Path, me: list[str]) -> ImportBatch:
     def skip(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
 
-    for lineno, from_line, header in iter_header_blocks(path, digest):
+    for lineno, from_line, header in blocks:
         messages += 1
         parsed = parser.parsebytes(b"".join(_WANTED.findall(header)))
         msg: dict[str, str] = {}
@@ -327,7 +437,7 @@ def read_mbox(path: Path, me: list[str]) -> ImportBatch:
         if ts is False or ts is None:
             skip("bad_date" if ts is False else "no_date")
             if first_bad_date is None:
-                first_bad_date = lineno
+                first_bad_date = lineno or 0
             continue
         recipients = _addresses(multi["to"] + multi["cc"])
         everyone = {sender} | {a for _, a in recipients}
@@ -352,13 +462,17 @@ def read_mbox(path: Path, me: list[str]) -> ImportBatch:
         detail = json.dumps({"message_id": message_id, "in_reply_to": parent})
         if sender in mine:
             others = []
+            placeholder = False
             for name, addr in recipients:
+                if is_placeholder_address(addr):
+                    placeholder = True
+                    continue
                 if addr not in mine and addr not in others:
                     others.append(addr)
                     if names.get(addr) is None:
                         names[addr] = name
             if not others:
-                skip("to_myself")
+                skip("to_no_reply_address" if placeholder else "to_myself")
                 continue
             direction = "out"
         else:
@@ -380,6 +494,9 @@ def read_mbox(path: Path, me: list[str]) -> ImportBatch:
             frames.append(_frame(cols))
             cols = {k: [] for k in cols}
 
+    messages += sum(
+        skipped.get(k, 0) for k in ("header_too_large", "binary_file", "link", "unreadable_file")
+    )
     if used and not involves_me:
         raise InputError(
             path,
@@ -395,7 +512,7 @@ def read_mbox(path: Path, me: list[str]) -> ImportBatch:
             raise InputError(
                 path,
                 "no message has a Date that parses (e.g. 'Tue, 18 Jun 2024 14:05:00 +0000')",
-                line=first_bad_date,
+                line=first_bad_date or None,
             )
         what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(skipped.items()))
         raise InputError(
@@ -414,7 +531,7 @@ def read_mbox(path: Path, me: list[str]) -> ImportBatch:
     )
     details = {"messages": messages, "messages_used": used, "skipped": skipped}
     return ImportBatch(
-        source_kind="mbox",
+        source_kind=source_kind,
         label=path.name,
         sha256=digest.hexdigest(),
         people=people,

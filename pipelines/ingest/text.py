@@ -21,6 +21,15 @@ from recommender.errors import InputError
 # the stdlib reader (used to locate errors) must accept fields as long as Polars does
 csv.field_size_limit(2**31 - 1)
 
+# the largest text file read whole (larger inputs are streamed by their importers or refused)
+MAX_TEXT_BYTES = 512 << 20
+# the longest line of a text file: a longer one means this is no export (a 2 GB line of
+# one field is refused before it is parsed, not after it has filled memory)
+MAX_LINE_BYTES = 16 << 20
+_LINE_SCAN = 16 << 20  # bytes scanned at a time for the longest line
+# the longest field of a table: a row with a longer one is unreadable (a 50 MB "name" is
+# no name; LinkedIn's longest real fields, message bodies, stay far below)
+MAX_FIELD_BYTES = 1 << 20
 NULL_VALUES = ["", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "None"]
 # the header may sit below a preamble (LinkedIn's "Notes:" block): look this far down
 HEADER_SEARCH_LINES = 25
@@ -42,10 +51,78 @@ def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def decode(data: bytes, label: Path | str) -> str:
-    """Bytes of a text file -> str. UTF-8 (with or without BOM) or UTF-16 with a BOM."""
+# how much of a file the encoding detector looks at (the whole file is then decoded strictly)
+DETECT_BYTES = 1 << 20
+
+
+def _detected(data: bytes) -> str | None:
+    """The encoding charset-normalizer finds for text that is not UTF-8 (a spreadsheet
+    re-save in the Windows code page, say), or None when it finds none that fits."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data[:DETECT_BYTES]))
+    if not matches:
+        return None
+    best = matches[0]
+    # a short sample fits several code pages equally well: then prefer Windows-1252, what
+    # Excel on a Western European Windows writes (Jørgensen is 0xf8 there)
+    for m in matches:
+        if (
+            m.encoding == "cp1252"
+            and m.chaos <= best.chaos
+            and m.coherence >= best.coherence - 0.05
+        ):
+            return m.encoding
+    return best.encoding
+
+
+def check_lines(data: bytes, label: Path | str, limit: int = MAX_LINE_BYTES) -> None:
+    """Refuse ``data`` when one of its lines is longer than ``limit`` bytes (scanned in
+    blocks with numpy: no copy of the file, a few MB at a time)."""
+    import numpy as np
+
+    if len(data) <= limit:
+        return
+    view = np.frombuffer(data, dtype=np.uint8)
+    last = -1  # offset of the newline before the current line
+    line = 1
+    for start in range(0, len(view), _LINE_SCAN):
+        block = view[start : start + _LINE_SCAN]
+        ends = np.flatnonzero(block == 10) + start
+        if len(ends):
+            gaps = np.diff(ends, prepend=last)
+            worst = int(gaps.argmax())
+            if gaps[worst] - 1 > limit:
+                raise InputError(label, _long_line(limit), line=line + worst)
+            line += len(ends)
+            last = int(ends[-1])
+        elif start + len(block) - last - 1 > limit:
+            raise InputError(label, _long_line(limit), line=line)
+    if len(view) - last - 1 > limit:
+        raise InputError(label, _long_line(limit), line=line)
+
+
+def _long_line(limit: int) -> str:
+    return (
+        f"a line longer than {limit >> 20} MB: this is not a text export (or it is damaged); "
+        "nothing was imported"
+    )
+
+
+def decode(
+    data: bytes,
+    label: Path | str,
+    report: list[str] | None = None,
+    max_line: int | None = MAX_LINE_BYTES,
+) -> str:
+    """Bytes of a text file -> str. UTF-8 (with or without BOM) or UTF-16 with a BOM;
+    anything else is decoded in the encoding charset-normalizer detects (cp1252 for a
+    Windows Excel re-save), and the choice is appended to ``report`` when given. A line
+    longer than ``max_line`` bytes is refused (see :func:`check_lines`)."""
     if not data.strip():
         raise InputError(label, "the file is empty")
+    if max_line is not None:
+        check_lines(data, label, max_line)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
@@ -59,11 +136,25 @@ def decode(data: bytes, label: Path | str) -> str:
         except UnicodeDecodeError as err:
             line = _line_of_offset(data, err.start)
             byte = data[err.start : err.start + 1].hex()
-            raise InputError(
+            refused = InputError(
                 label,
                 f"not UTF-8 text (byte 0x{byte}); save the file as UTF-8 and import it again",
                 line=line,
-            ) from None
+            )
+            if b"\x00" in data:  # binary, not text in another encoding
+                raise refused from None
+            encoding = _detected(data)
+            try:
+                text = data.decode(encoding) if encoding else None
+            except (UnicodeDecodeError, LookupError):
+                text = None
+            if text is None:
+                raise refused from None
+            if report is not None:
+                report.append(
+                    f"{Path(str(label)).name}: not UTF-8, read as {encoding} "
+                    "(detected by charset-normalizer)"
+                )
     nul = text.find("\x00")
     if nul >= 0:
         raise InputError(
@@ -76,10 +167,19 @@ def decode(data: bytes, label: Path | str) -> str:
     return text
 
 
-def read_text(path: Path, label: Path | str | None = None) -> tuple[str, bytes]:
-    """Read ``path`` as text. Returns (text, raw bytes)."""
+def read_text(
+    path: Path, label: Path | str | None = None, report: list[str] | None = None
+) -> tuple[str, bytes]:
+    """Read ``path`` as text (see :func:`decode`). Returns (text, raw bytes)."""
     label = label or path
     try:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES and path.is_file():
+            raise InputError(
+                label,
+                f"the file is {size / (1 << 20):,.0f} MB; files over {MAX_TEXT_BYTES >> 20} MB "
+                "are not read",
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(label, "no such file") from None
@@ -87,7 +187,7 @@ def read_text(path: Path, label: Path | str | None = None) -> tuple[str, bytes]:
         raise InputError(label, "is a directory, expected a file") from None
     except PermissionError:
         raise InputError(label, "permission denied") from None
-    return decode(data, label), data
+    return decode(data, label, report), data
 
 
 def _norm_header(name: str) -> str:
@@ -105,6 +205,10 @@ class Table:
     header_line: int  # 1-based line of the header
     delimiter: str
     dropped_empty: int = 0
+    # how the file was read when that was not plain (encoding detected, dates day-first)
+    notes: list[str] = field(default_factory=list)
+    # rows left out as unreadable: [why, how many, first lines]; see :meth:`skip_rows`
+    skipped: list[tuple[str, int, list[int]]] = field(default_factory=list)
     _row_index: pl.Series | None = field(default=None, repr=False)  # frame row -> raw row
     _text: str | None = field(default=None, repr=False)
     _raw: bytes | None = field(default=None, repr=False)
@@ -132,8 +236,75 @@ class Table:
             start = reader.line_num + 1
         return self.header_line + start
 
+    def lines_of_rows(self, rows: Sequence[int]) -> list[int]:
+        """1-based lines where frame rows ``rows`` start (one walk over the file)."""
+        index = self._row_index
+        raws = [int(index[r]) if index is not None else int(r) for r in rows]
+        wanted = {r: None for r in raws}
+        text = self.text
+        body = text.split("\n", self.header_line)[-1] if self.header_line else text
+        reader = csv.reader(io.StringIO(body, newline=""), delimiter=self.delimiter)
+        start, last = 1, max(raws, default=-1)
+        for i, _ in enumerate(reader):
+            if i in wanted:
+                wanted[i] = self.header_line + start
+            if i >= last:
+                break
+            start = reader.line_num + 1
+        return [wanted[r] or self.header_line + start for r in raws]
+
     def error(self, row: int, message: str) -> InputError:
         return InputError(self.label, message, line=self.line_of_row(row))
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(n for _, n, _ in self.skipped)
+
+    def skip_rows(self, rows: Sequence[int], why: str) -> pl.Series:
+        """Leave frame rows ``rows`` out as unreadable because ``why``: they are recorded
+        (count and first lines, for the import's report) and dropped from ``frame``.
+        Returns the keep-mask over the frame as it was, for frames derived from it. When
+        more rows than not are unreadable the file fails, naming the first bad line."""
+        rows = sorted({int(r) for r in rows})
+        keep = pl.Series("keep", [True] * self.frame.height)
+        if not rows:
+            return keep
+        lines = self.lines_of_rows(rows[:SHOW_SKIPPED])
+        total = self.frame.height + self.rows_skipped
+        self.skipped.append((why, len(rows), lines))
+        self._check_mostly(total, lines[0], why)
+        keep = keep.scatter(rows, False)
+        base = (
+            self._row_index
+            if self._row_index is not None
+            else pl.int_range(self.frame.height, eager=True, dtype=pl.Int64)
+        )
+        self._row_index = base.filter(keep)
+        self.frame = self.frame.filter(keep)
+        self.notes.append(_skip_note(self.label, len(rows), lines, why))
+        return keep
+
+    def _check_mostly(self, total: int, line: int, why: str) -> None:
+        bad = self.rows_skipped
+        if bad * 2 > total:
+            raise InputError(
+                self.label,
+                why
+                if total <= 1
+                else f"{bad:,} of {total:,} rows cannot be read; the first: {why}",
+                line=min([ln for _, _, lines in self.skipped for ln in lines] or [line]),
+            )
+
+
+# unreadable rows named by line in an import's report
+SHOW_SKIPPED = 5
+
+
+def _skip_note(label, n: int, lines: Sequence[int], why: str) -> str:
+    shown = ", ".join(f"{ln:,}" for ln in lines)
+    more = f" and {n - len(lines):,} more" if n > len(lines) else ""
+    where = f"line{'s' if len(lines) > 1 else ''} {shown}{more}"
+    return f"{Path(str(label)).name}: {n:,} unreadable row{'s' if n > 1 else ''} skipped ({where}: {why})"
 
 
 def _split_header(line: str, delimiter: str) -> list[str]:
@@ -141,20 +312,6 @@ def _split_header(line: str, delimiter: str) -> list[str]:
         return next(csv.reader([line], delimiter=delimiter))
     except (StopIteration, csv.Error):
         return []
-
-
-def _first_structural_problem(body: str, delimiter: str, width: int, header_line: int):
-    """Walk the CSV with the stdlib reader to find where it breaks (slow path, errors only)."""
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
-    start = 1
-    try:
-        for row in reader:
-            if row and len(row) > width:
-                return header_line + start, f"row has {len(row)} fields, the header has {width}"
-            start = reader.line_num + 1
-    except csv.Error as err:
-        return header_line + reader.line_num, f"malformed CSV ({err})"
-    return None
 
 
 @dataclass
@@ -255,8 +412,9 @@ def _read_csv(data: bytes, names: list[str], delimiter: str, skip_lines: int = 0
 
 # the header of a bytes source is looked for in this much of its start
 _HEAD_BYTES = 256 * 1024
-# a parsed CSV: (frame, its column names, 0-based index of the header line, delimiter)
-_Parsed = tuple[pl.DataFrame, list[str], int, str]
+# a parsed CSV: (frame, its column names, 0-based index of the header line, delimiter,
+# None or (raw rows kept, rows left out as (raw row, line, why)) when read record by record)
+_Parsed = tuple[pl.DataFrame, list[str], int, str, tuple[list[int], list] | None]
 
 
 def _frame_from_bytes(raw: bytes, columns: _Columns) -> _Parsed | None:
@@ -280,7 +438,7 @@ def _frame_from_bytes(raw: bytes, columns: _Columns) -> _Parsed | None:
         return None
     if frame.width != len(names):
         return None
-    return frame, names, index, delimiter
+    return frame, names, index, delimiter, None
 
 
 def _frame_from_text(
@@ -302,14 +460,52 @@ def _frame_from_text(
     names = columns.names(fields)
     try:
         frame = _read_csv(body.encode("utf-8"), names, delimiter)
+        return frame, names, index, delimiter, None
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError) as err:
-        problem = _first_structural_problem(
-            body.split("\n", 1)[-1], delimiter, len(names), index + 1
-        )
-        if problem:
-            raise InputError(label, problem[1], line=problem[0]) from None
-        raise InputError(label, f"cannot read as CSV ({str(err).splitlines()[0]})") from None
-    return frame, names, index, delimiter
+        reason = str(err).splitlines()[0]
+    return _frame_from_records(body, label, names, index, delimiter, reason)
+
+
+def _frame_from_records(
+    body: str, label: Path | str, names: list[str], index: int, delimiter: str, reason: str
+) -> _Parsed:
+    """Read what Polars refused record by record with the stdlib reader: a row with more
+    fields than the header is left out (a ``bad`` entry: raw row, line, why); a row with
+    fewer is padded. A quoting error ends the reading: the file fails, naming its line."""
+    width = len(names)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
+    header_line = index + 1
+    columns: list[list[str | None]] = [[] for _ in names]
+    kept: list[int] = []
+    bad: list[tuple[int, int, str]] = []
+    start = 1
+    nulls = set(NULL_VALUES)
+    try:
+        for i, record in enumerate(reader):
+            line = header_line + start - 1
+            start = reader.line_num + 1
+            if i == 0:
+                continue  # the header
+            if len(record) > width:
+                bad.append((i - 1, line, f"row has {len(record)} fields, the header has {width}"))
+                continue
+            record = record + [""] * (width - len(record))
+            for col, value in zip(columns, record, strict=True):
+                col.append(None if value in nulls else value)
+            kept.append(i - 1)
+    except csv.Error as err:
+        raise InputError(
+            label, f"malformed CSV ({err})", line=header_line + reader.line_num - 1
+        ) from None
+    if not kept and not bad:
+        raise InputError(label, f"cannot read as CSV ({reason})")
+    frame = pl.DataFrame(
+        {
+            name: pl.Series(name, col, dtype=pl.String)
+            for name, col in zip(names, columns, strict=True)
+        }
+    )
+    return frame, names, index, delimiter, (kept, bad)
 
 
 def read_table(
@@ -335,23 +531,58 @@ def read_table(
     text = source if isinstance(source, str) else None
     parsed = None
     if text is None and not source.startswith((b"\xff\xfe", b"\xfe\xff")):
+        check_lines(source, label)
         parsed = _frame_from_bytes(source, columns)
+    notes: list[str] = []
     if parsed is None:
         if text is None:
-            text = decode(source, label)
+            text = decode(source, label, notes)
         parsed = _frame_from_text(text, label, required, columns, what)
-    frame, names, index, delimiter = parsed
+    frame, names, index, delimiter, records = parsed
     frame, dropped, row_index = columns.tidy(frame, names, rewrite_all=text is not None)
-    return Table(
+    long_fields = [
+        c
+        for c in columns.wanted
+        if (frame.select(pl.col(c).str.len_bytes().max()).item() or 0) > MAX_FIELD_BYTES
+    ]
+    skipped: list[tuple[str, int, list[int]]] = []
+    if records is not None:
+        kept, bad = records
+        raw_rows = pl.Series(kept, dtype=pl.Int64)
+        row_index = raw_rows if row_index is None else raw_rows.gather(row_index)
+        if bad:
+            lines = [line for _, line, _ in bad]
+            why = bad[0][2]
+            skipped.append((why, len(bad), lines[:SHOW_SKIPPED]))
+            notes.append(_skip_note(label, len(bad), lines[:SHOW_SKIPPED], why))
+            total = frame.height + dropped + len(bad)
+            if len(bad) * 2 > total:
+                raise InputError(
+                    label,
+                    why
+                    if total <= 1
+                    else f"{len(bad):,} of {total:,} rows cannot be read; the first: {why}",
+                    line=lines[0],
+                )
+    table = Table(
         label=label,
         frame=frame,
         header_line=index + 1,
         delimiter=delimiter,
         dropped_empty=dropped,
+        notes=notes,
+        skipped=skipped,
         _row_index=row_index,
         _text=text,
         _raw=source if text is None else None,
     )
+    for c in long_fields:
+        rows = table.frame.select(
+            (pl.col(c).str.len_bytes() > MAX_FIELD_BYTES).fill_null(False).arg_true()
+        ).to_series()
+        if len(rows):
+            table.skip_rows(rows.to_list(), f"{c} is longer than {MAX_FIELD_BYTES:,} bytes")
+    return table
 
 
 # -- dates --------------------------------------------------------------------------------
@@ -378,11 +609,26 @@ DATE_FORMATS = [
     "%d %B %Y",
     "%d-%b-%y",
     "%d-%b-%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d.%m.%y",
     "%b %d, %Y",
     "%B %d, %Y",
     "%b %Y",
     "%B %Y",
     "%Y",
+]
+# day-first spellings of the slashed dates: used for a column only when the month-first
+# reading fails on some of its values and these read every one of them (16/09/2021)
+DAY_FIRST_FORMATS = [
+    "%d/%m/%Y, %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d/%m/%y, %H:%M",
+    "%d/%m/%y %H:%M",
+    "%d/%m/%y",
 ]
 DATE_HINT = "a date such as 2024-06-18 14:05:00 UTC, 6/18/24, 6:14 PM, 18 Jun 2024 or 18-Jun-24"
 
@@ -424,14 +670,29 @@ def parse_dates(
             return fast
     parsed = frame.with_columns(parse_datetime_expr(c, formats) for c in columns)
     for c in columns:
+        unread = frame[c].is_not_null() & parsed[c].is_null()
+        if unread.any():
+            day_first = frame.select(
+                parse_datetime_expr(
+                    c, DAY_FIRST_FORMATS + [f for f in formats if not f.startswith("%m/")]
+                )
+            ).to_series()
+            if not (frame[c].is_not_null() & day_first.is_null()).any():
+                parsed = parsed.with_columns(day_first.alias(c))
+                example = frame[c].filter(unread)[0]
+                table.notes.append(
+                    f"{Path(str(table.label)).name}: {c} read day-first (e.g. {example!r})"
+                )
         bad = (frame[c].is_not_null() & parsed[c].is_null()).arg_true()
         if len(bad):
             row = int(bad[0])
-            raise table.error(row, f"{c} {frame[c][row]!r} is not {DATE_HINT}")
+            keep = table.skip_rows(bad.to_list(), f"{c} {frame[c][row]!r} is not {DATE_HINT}")
+            frame, parsed = frame.filter(keep), parsed.filter(keep)
         if c in required:
             missing = parsed[c].is_null().arg_true()
             if len(missing):
-                raise table.error(
-                    int(missing[0]), f"{c} is empty; every row needs one (is the file truncated?)"
+                keep = table.skip_rows(
+                    missing.to_list(), f"{c} is empty; every row needs one (is the file truncated?)"
                 )
+                frame, parsed = frame.filter(keep), parsed.filter(keep)
     return parsed

@@ -119,14 +119,19 @@ def unnever_cmd(
 
 def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Every model trained here: kind, version, when, metrics, promoted or not."""
+    from recommender.model_registry import KEEP_ENV, keep_last, list_models
     from recommender.preference import model_history
     from recommender.store import open_store
 
     where = resolve_home(home)
     with open_store(where, read_only=True) as store:
         rows = model_history(store, where)
+    on_disk = {str(c.get("model_id")) for c in list_models(where)}
+    for r in rows:
+        r["files"] = "kept" if r["version"] in on_disk else "removed"
+    keeping = keep_last()
     if as_json:
-        print_json({"models": rows})
+        print_json({"models": rows, "keep_last": keeping})
         return
     if not rows:
         console.print("No model trained yet: `helpnext train` trains them.")
@@ -135,7 +140,7 @@ def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
     from rich.table import Table
 
     table = Table(title="Models", show_edge=False)
-    for column in ("kind", "version", "trained", "metrics", "promoted", "in use"):
+    for column in ("kind", "version", "trained", "metrics", "promoted", "in use", "files"):
         table.add_column(column)
     for r in rows:
         metrics = _metrics_text(r["metrics"])
@@ -146,8 +151,13 @@ def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
             escape(metrics[:90]),
             "yes" if r["promoted"] else "no",
             "yes" if r["in_use"] else "",
+            r["files"],
         )
     console.print(table)
+    console.print(
+        f"Model files kept: the promoted ones and the newest {keeping} of each kind "
+        f"({KEEP_ENV}); `helpnext train` removes the rest."
+    )
 
 
 def _metrics_text(metrics: dict) -> str:

@@ -6,6 +6,7 @@ duplicates|merge|split`` and the top-level ``helpnext tag`` and ``helpnext note`
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,19 +35,41 @@ def import_mbox_cmd(
     run_import(home, path.name, lambda: read_mbox(path, me), as_json)
 
 
+def import_maildir_cmd(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A Maildir folder (with cur/ and new/ inside, subfolders too), or a folder "
+            "of one-message files.",
+            show_default=False,
+        ),
+    ],
+    me: MeOption,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import e-mail from a Maildir (Thunderbird, mutt, Evolution, Dovecot, public mail
+    corpora), with the same rules as mbox. Only headers are read."""
+    from pipelines.ingest.mbox import read_maildir
+
+    run_import(home, path.name, lambda: read_maildir(path, me), as_json)
+
+
 def import_ics_cmd(
     path: FileArg, me: MeOption, home: HomeOption = None, as_json: JsonOption = False
 ) -> None:
-    """Import meetings from an iCalendar .ics file (Google, Outlook, Apple): each past
-    meeting is an interaction with every attendee who did not decline."""
+    """Import meetings from an iCalendar .ics file (Google, Outlook, Apple, Exchange): each
+    past meeting is an interaction with every attendee who did not decline. A calendar
+    with no such meeting imports nothing and exits 0."""
     from pipelines.ingest.ics import read_ics
 
     run_import(home, path.name, lambda: read_ics(path, me), as_json)
 
 
 def import_vcard_cmd(path: FileArg, home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """Import an address book as vCard 3.0/4.0 (.vcf from Google, Apple, Outlook).
-    Categories become tags."""
+    """Import an address book as vCard 2.1/3.0/4.0 (.vcf from Android, iPhone, Google,
+    Apple, Outlook, Lotus Notes). A card that cannot be read is skipped and named by its
+    line. Categories become tags."""
     from pipelines.ingest.vcard import read_vcard
 
     run_import(home, path.name, lambda: read_vcard(path), as_json)
@@ -55,7 +78,8 @@ def import_vcard_cmd(path: FileArg, home: HomeOption = None, as_json: JsonOption
 def import_google_contacts_cmd(
     path: FileArg, home: HomeOption = None, as_json: JsonOption = False
 ) -> None:
-    """Import a Google Contacts CSV export. Labels become tags."""
+    """Import a Google Contacts CSV export (its Name column is the name). Labels become
+    tags."""
     from pipelines.ingest.google_contacts import read_google_contacts
 
     run_import(home, path.name, lambda: read_google_contacts(path), as_json)
@@ -217,6 +241,7 @@ def note_cmd(
 
 def register(app: typer.Typer) -> None:
     import_app.command("mbox")(import_mbox_cmd)
+    import_app.command("maildir")(import_maildir_cmd)
     import_app.command("ics")(import_ics_cmd)
     import_app.command("vcard")(import_vcard_cmd)
     import_app.command("google-contacts")(import_google_contacts_cmd)

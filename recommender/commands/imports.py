@@ -46,7 +46,12 @@ def report(result, as_json: bool, summary=None) -> None:
             f"{result.label}: already imported (import #{result.import_id}); nothing changed."
         )
         return
+    if getattr(result, "nothing_to_import", False):
+        console.print(f"{result.label}: " + "; ".join(result.notes) + ".")
+        return
     console.print((summary or _history_summary)(result))
+    for note in getattr(result, "notes", []):
+        console.print(f"  {note}")
 
 
 def _history_summary(result) -> str:

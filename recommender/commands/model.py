@@ -110,11 +110,13 @@ def train(
         )
     trained = train_home(home_dir, past, when, timedelta(days=horizon))
     card = trained.card
+    from recommender.model_registry import promoted_ids, prune_models
     from recommender.preference import train_preference
     from recommender.store import open_store
 
     with open_store(home_dir) as store:
         preference = train_preference(store, when)
+        pruned = prune_models(home_dir, keep=promoted_ids(store))
     selection = trained.selection
     summary = {
         "model_id": card["model_id"],
@@ -126,6 +128,7 @@ def train(
         "comparison": selection.get("comparison"),
         "prior": selection.get("prior"),
         "note": selection.get("note") or trained.prior_note,
+        "models_removed": pruned,
     }
     if as_json:
         print_json(summary)
@@ -139,6 +142,11 @@ def train(
     for line in selection_summary(selection):
         console.print(line, soft_wrap=line.startswith("Note:"))
     console.print(preference.summary())
+    if pruned:
+        console.print(
+            f"Removed the files of {len(pruned)} older model{'s' if len(pruned) > 1 else ''} "
+            "(kept: the promoted ones and the newest of each kind; see `helpnext models`)."
+        )
 
 
 def evaluate(

@@ -39,8 +39,9 @@ def forget_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Erase a person from the store: every interaction, identity, event, tag, note,
-    suggestion and merge record, and mentions of them in what remains. Says which saved
-    models learned from them and must be retrained."""
+    suggestion and merge record, and mentions of them in what remains. Later imports leave
+    them out (their identities are kept as salted hashes only; `helpnext unforget` undoes
+    that). Says which saved models learned from them and must be retrained."""
     from recommender.errors import NotFoundError
     from recommender.lookup import find_contact
     from recommender.privacy import forget, plan_forget
@@ -53,7 +54,7 @@ def forget_cmd(
     if not yes:
         console.print(f"Forget {_describe(plan)}.")
         try:
-            sure = typer.confirm("This cannot be undone. Forget them?", default=False)
+            sure = typer.confirm("Their data cannot be brought back. Forget them?", default=False)
         except typer.Abort:
             sure = False
         if not sure:
@@ -75,8 +76,58 @@ def forget_cmd(
     if done.redacted:
         cells = sum(done.redacted.values())
         console.print(f"Removed {cells:,} mentions of them from other records.")
+    console.print(
+        f"Later imports will leave them out (undo: `helpnext unforget {done.tombstone}`)."
+    )
     for line in _models_text(done):
         console.print(line)
+
+
+def unforget_cmd(
+    who: Annotated[
+        str | None,
+        typer.Argument(
+            help="The tombstone number, or the person's e-mail, profile URL or name.",
+            show_default=False,
+        ),
+    ] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List the tombstones (numbers and dates only).")
+    ] = False,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Let later imports bring a forgotten person in again (removes their tombstone). What
+    `helpnext forget` erased stays erased."""
+    from recommender.errors import UsageError
+    from recommender.store import open_store
+    from recommender.tombstones import list_tombstones, unbury
+
+    home_dir = resolve_home(home)
+    if list_ and who is not None:
+        raise UsageError("give either a person or --list, not both")
+    if who is None:
+        with open_store(home_dir, read_only=True) as store:
+            entries = list_tombstones(store)
+        if as_json:
+            print_json(entries)
+        elif not entries:
+            console.print("Nobody is forgotten.")
+        for e in [] if as_json else entries:
+            console.print(
+                f"{e['tombstone_id']}: forgotten {e['forgotten_at']:%Y-%m-%d %H:%M} UTC "
+                f"({e['keys']} identity keys, kept as salted hashes)"
+            )
+        return
+    with open_store(home_dir) as store:
+        with store.transaction():
+            entry = unbury(store, who)
+    if as_json:
+        print_json(entry)
+        return
+    console.print(
+        f"Tombstone {entry['tombstone_id']} removed: later imports will bring them in again."
+    )
 
 
 def export_cmd(
@@ -106,4 +157,5 @@ def export_cmd(
 
 def register(app: typer.Typer) -> None:
     app.command("forget")(forget_cmd)
+    app.command("unforget")(unforget_cmd)
     app.command("export")(export_cmd)
