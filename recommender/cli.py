@@ -23,7 +23,17 @@ from recommender import __version__
 from recommender.commands.common import HomeOption, set_root_home
 from recommender.errors import HelpnextError
 
-COMMAND_MODULES = ("imports", "browse", "demo", "model", "identity", "plan", "feedback", "privacy")
+COMMAND_MODULES = (
+    "imports",
+    "browse",
+    "demo",
+    "model",
+    "score",
+    "identity",
+    "plan",
+    "feedback",
+    "privacy",
+)
 
 
 class CliError(ClickException):

@@ -86,3 +86,38 @@ def engagement_with_version(
 def engagement_scores(store: Store, owner_id: int, as_of: datetime) -> pl.DataFrame:
     """``contact, engagement`` (higher = more likely to reach out within 7 days)."""
     return engagement_with_version(store, owner_id, as_of)[0]
+
+
+def shipped_default():
+    """``(ranker, model_id)`` that scores when a home has no promoted engagement model:
+    for now the heuristic above (what ``today`` falls back to), as a ranker over the
+    features (:class:`pipelines.score.HeuristicRanker`). The one place to swap in a prior
+    shipped with the package."""
+    from pipelines.score import HeuristicRanker
+
+    ranker = HeuristicRanker()
+    return ranker, ranker.model_id
+
+
+def promoted_ranker(home):
+    """``(ranker, model_id)`` of the home's promoted engagement model
+    (``recommender.model_registry.load_engagement_ranker``), else :func:`shipped_default`.
+    A model that fails its integrity check raises; one made for an older feature set gives
+    way to the default with a note on stderr, as in ``today``."""
+    from recommender.errors import StaleModelError
+    from recommender.model_registry import load_engagement_ranker
+
+    try:
+        found = load_engagement_ranker(home)
+    except StaleModelError as err:
+        print(
+            f"helpnext: note: the engagement model {err} (an older helpnext); scoring with "
+            "the default until you run 'helpnext train'",
+            file=sys.stderr,
+            flush=True,
+        )
+        found = None
+    if found is None:
+        return shipped_default()
+    model, card = found
+    return model, card["model_id"]

@@ -287,21 +287,15 @@ def load_serving(
         raise ModelIntegrityError(f"{path}: not a plain-array serving file ({err})") from None
 
 
-def score_contacts(store, owner_id: int, as_of: datetime, events=None):
-    """``(frame[contact, engagement], model_id)`` from the newest verified engagement model
-    for one owner of ``store`` at ``as_of``; None when no model was trained yet.
-    ``events``: that owner's events before ``as_of``, when the caller has read them already.
+def load_engagement_ranker(home: Path):
+    """``(ranker, card)`` of the promoted engagement model of ``home`` (the newest
+    verified one), or None when none was trained: its serving form when it has one (no
+    unpickling, no scikit-learn import), else the estimator itself. A model that fails
+    verification raises :class:`ModelIntegrityError`; one made for another feature set
+    :class:`StaleModelError`."""
+    from pipelines.features import FEATURE_COLUMNS
 
-    Scores with the model's serving form when it has one (no unpickling, no scikit-learn
-    import: what keeps ``helpnext today`` fast), else with the estimator itself. A model
-    that fails verification raises :class:`ModelIntegrityError`.
-    """
-    import polars as pl
-
-    from pipelines.features import FEATURE_COLUMNS, build_features
-    from recommender.events import load_events
-
-    home = Path(store.path).parent
+    home = Path(home)
     if not any(c.get("name") == "engagement" for c in list_models(home)):
         return None
     found = load_serving(home)
@@ -321,13 +315,35 @@ def score_contacts(store, owner_id: int, as_of: datetime, events=None):
         model, card = load_model(home)
         if list(getattr(model, "feature_names_in_", FEATURE_COLUMNS)) != FEATURE_COLUMNS:
             raise StaleModelError(f"{card['model_id']} was made for another feature set")
+    return model, card
+
+
+def score_contacts(store, owner_id: int, as_of: datetime, events=None):
+    """``(frame[contact, engagement], model_id)`` from the promoted engagement model
+    (:func:`load_engagement_ranker`) for one owner of ``store`` at ``as_of``; None when no
+    model was trained yet. ``events``: that owner's events before ``as_of``, when the
+    caller has read them already.
+
+    Scores with :func:`pipelines.score.score_owners`, the batch scorer's own function, so
+    ``helpnext score`` gives the very order ``helpnext today`` ranks with."""
+    import polars as pl
+
+    from pipelines.score import ScoreInputError, score_owners
+    from recommender.events import load_events
+
+    found = load_engagement_ranker(Path(store.path).parent)
+    if found is None:
+        return None
+    model, card = found
     if events is None:
         events = load_events(store, [owner_id], before=as_of)
-    frame = build_features(events, as_of).collect()
-    if frame.height == 0:
+    try:
+        scores = score_owners(events, as_of, model)
+    except ScoreInputError:  # no events before as_of
         return pl.DataFrame(schema={"contact": pl.Int64, "engagement": pl.Float64}), card[
             "model_id"
         ]
-    scores = model.rank_scores(frame)
-    out = frame.select("contact").with_columns(pl.Series("engagement", scores, dtype=pl.Float64))
+    out = scores.sort("contact").select(
+        pl.col("contact"), pl.col("score").cast(pl.Float64).alias("engagement")
+    )
     return out, card["model_id"]
