@@ -1,4 +1,5 @@
 # helpnext: `make demo` and `make test` are the two quickstart commands.
+# The venv gets the dev and spark extras: the suite runs the Spark engine in local mode (Java 17).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ DEMO_HOME := $(CURDIR)/demo-home
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)

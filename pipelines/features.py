@@ -308,20 +308,82 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
 # at most this many two-hop paths are counted: past it, the busiest go-betweens (who say
 # least about any one pair) are left out, so one hub cannot blow up time and memory
 MAX_TWO_HOP_PATHS = 50_000_000
+TWO_HOP_BLOCK_PATHS = 4_000_000  # paths multiplied out at once (memory, not the answer)
+
+# what the global step (features that span owners) reads of every pair, and what it gives
+# back: the contact's side (per contact) and the two-hop count (per pair). Batch scoring
+# computes these once over every owner (``pipelines.score``: Polars, streamed; or Spark,
+# ``pipelines.distributed.spark_score``) and every owner's features are finished apart.
+GLOBAL_INPUT_COLUMNS = ["age_last_any", "_n_7d", "_n_28d", "n_in_7d", "_dec_7", "_dec_28"]
+CONTACT_AGGREGATE_COLUMNS = [
+    "contact_age_last",
+    "contact_n_7d",
+    "contact_n_28d",
+    "contact_sent_7d",
+    "contact_dec_7",
+    "contact_partners_28d",
+    "_contact_dec_28",
+]
+TWO_HOP_COLUMNS = ["common_recent", "_active_ties"]
+GLOBAL_COLUMNS = [*CONTACT_AGGREGATE_COLUMNS, *TWO_HOP_COLUMNS]
 
 
-def _with_common_recent(f: pl.LazyFrame) -> pl.LazyFrame:
-    """``common_recent``: how many of the owner's ties active in the last
-    :data:`ACTIVE_DAYS` days were themselves in touch with the contact in that time (zero
-    in a one-owner home, where only the owner's side is known), and
-    ``common_recent_share``: that count over the owner's active ties.
+def global_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
+    """``owner, contact`` and :data:`GLOBAL_INPUT_COLUMNS` of :func:`pair_features`' rows."""
+    return pairs.select(
+        OWNER,
+        CONTACT,
+        pl.col("age_last_any"),
+        (pl.col(f"n_{OUT}_7d") + pl.col(f"n_{IN}_7d")).alias("_n_7d"),
+        (pl.col(f"n_{OUT}_28d") + pl.col(f"n_{IN}_28d")).alias("_n_28d"),
+        pl.col(f"n_{IN}_7d"),
+        (pl.col(f"dec_{OUT}_7") + pl.col(f"dec_{IN}_7")).alias("_dec_7"),
+        (pl.col(f"dec_{OUT}_28") + pl.col(f"dec_{IN}_28")).alias("_dec_28"),
+    )
+
+
+def contact_aggregates(inputs: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """One row per contact: how active they are with anyone (every owner in ``inputs``,
+    :func:`global_inputs` rows), the columns :data:`CONTACT_AGGREGATE_COLUMNS`."""
+    return (
+        inputs.lazy()
+        .group_by(CONTACT)
+        .agg(
+            pl.col("age_last_any").min().alias("contact_age_last"),
+            pl.col("_n_7d").sum().alias("contact_n_7d"),
+            pl.col("_n_28d").sum().alias("contact_n_28d"),
+            pl.col("n_in_7d").sum().alias("contact_sent_7d"),
+            pl.col("_dec_7").sum().alias("contact_dec_7"),
+            (pl.col("age_last_any") < ACTIVE_DAYS).sum().alias("contact_partners_28d"),
+            pl.col("_dec_28").sum().alias("_contact_dec_28"),
+        )
+        .collect()
+    )
+
+
+def dropped_go_betweens(ids: np.ndarray, paths: np.ndarray) -> np.ndarray:
+    """The go-betweens left out of the two-hop count: the busiest (most paths; ties by the
+    smaller id) until at most :data:`MAX_TWO_HOP_PATHS` paths remain. ``ids`` ascending,
+    ``paths[i]`` the paths through ``ids[i]``."""
+    paths = np.asarray(paths, dtype=np.int64)
+    if int(paths.sum()) <= MAX_TWO_HOP_PATHS:
+        return np.zeros(0, dtype=np.asarray(ids).dtype)
+    busiest = np.argsort(-paths, kind="stable")
+    over = np.cumsum(paths[busiest][::-1])[::-1] > MAX_TWO_HOP_PATHS
+    return np.asarray(ids)[busiest[over]]
+
+
+def two_hop(inputs: pl.DataFrame) -> pl.DataFrame:
+    """``common_recent`` of every pair of ``inputs`` (:func:`global_inputs` rows, in their
+    order): how many of the owner's ties active in the last :data:`ACTIVE_DAYS` days were
+    themselves in touch with the contact in that time (zero in a one-owner home, where only
+    the owner's side is known), and ``_active_ties``: the owner's active ties.
 
     A sparse two-hop count: ``(A @ A)[owner, contact]`` with ``A`` the recently active
     pairs; go-betweens with the most paths are dropped until at most
-    :data:`MAX_TWO_HOP_PATHS` remain."""
-    pairs = f.select(OWNER, CONTACT, "age_last_any").collect()
-    owner = pairs[OWNER].to_numpy()
-    contact = pairs[CONTACT].to_numpy()
+    :data:`MAX_TWO_HOP_PATHS` remain (:func:`dropped_go_betweens`)."""
+    owner = inputs[OWNER].to_numpy()
+    contact = inputs[CONTACT].to_numpy()
     lo = min(owner.min(), contact.min()) if len(owner) else 0
     hi = max(owner.max(), contact.max()) if len(owner) else 0
     if lo >= 0 and hi < 4 * len(owner) + 1_000_000:
@@ -329,47 +391,65 @@ def _with_common_recent(f: pl.LazyFrame) -> pl.LazyFrame:
     else:
         ids, inv = np.unique(np.concatenate([owner, contact]), return_inverse=True)
         o, c, n = inv[: len(owner)], inv[len(owner) :], len(ids)
-    active = pairs["age_last_any"].to_numpy() < ACTIVE_DAYS
+    active = inputs["age_last_any"].to_numpy() < ACTIVE_DAYS
     # paths through w: (owners with w active) x (w's own active contacts)
     out_degree = np.bincount(o[active], minlength=n)
     paths = np.bincount(c[active], minlength=n) * out_degree
-    total_paths = int(paths.sum())
-    if total_paths == 0:  # e.g. a one-owner home: nobody is in between
-        zeros = np.zeros(len(o))
-        return f.with_columns(
-            pl.Series("common_recent", zeros), pl.Series("common_recent_share", zeros)
-        )
+    ties = pl.Series("_active_ties", out_degree[o], dtype=pl.Int64)
+    if int(paths.sum()) == 0:  # e.g. a one-owner home: nobody is in between
+        return pl.DataFrame([pl.Series("common_recent", np.zeros(len(o))), ties])
     import scipy.sparse as sp
 
     keep_mid = np.ones(n, dtype=bool)
-    if total_paths > MAX_TWO_HOP_PATHS:
-        busiest = np.argsort(-paths, kind="stable")
-        over = np.cumsum(paths[busiest][::-1])[::-1] > MAX_TWO_HOP_PATHS
-        keep_mid[busiest[over]] = False
+    keep_mid[dropped_go_betweens(np.arange(n), paths)] = False
     first = active & keep_mid[c]  # owner -> go-between
     second = active & keep_mid[o]  # go-between -> contact
     A1 = sp.csr_matrix((np.ones(int(first.sum())), (o[first], c[first])), shape=(n, n))
     A2 = sp.csr_matrix((np.ones(int(second.sum())), (o[second], c[second])), shape=(n, n))
-    two_hop = (A1 @ A2).tocsr()
-    two_hop.sum_duplicates()  # canonical: each row's columns sorted, no repeats
-    # look the candidates up by key (row * n + column; sorted in a canonical CSR matrix):
-    # far faster than fancy indexing
-    keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(two_hop.indptr)) * n
-    keys += two_hop.indices
-    wanted = o.astype(np.int64) * n + c
-    at = np.searchsorted(keys, wanted).clip(max=max(len(keys) - 1, 0))
-    common = (
-        np.zeros(len(o)) if len(keys) == 0 else np.where(keys[at] == wanted, two_hop.data[at], 0.0)
-    )
-    return f.with_columns(
-        pl.Series("common_recent", common, dtype=pl.Float64),
-        pl.Series("common_recent_share", common / np.maximum(out_degree[o], 1), dtype=pl.Float64),
+    # the product a block of owner rows at a time, each block with at most about
+    # TWO_HOP_BLOCK_PATHS paths: memory stays bounded however many paths there are
+    row_paths = np.cumsum(A1 @ np.diff(A2.indptr).astype(np.float64))
+    common = np.zeros(len(o))
+    lo = 0
+    while lo < n:
+        done = row_paths[lo - 1] if lo else 0.0
+        hi = int(np.searchsorted(row_paths, done + TWO_HOP_BLOCK_PATHS, side="right"))
+        hi = min(max(hi, lo + 1), n)
+        rows = np.flatnonzero((o >= lo) & (o < hi))
+        if len(rows):
+            common[rows] = _lookup((A1[lo:hi] @ A2).tocsr(), o[rows] - lo, c[rows])
+        lo = hi
+    return pl.DataFrame([pl.Series("common_recent", common, dtype=pl.Float64), ties])
+
+
+def _lookup(matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``matrix[rows, cols]`` of a sparse matrix, by key (row * width + column; sorted in
+    a canonical CSR matrix): far faster than fancy indexing."""
+    matrix.sum_duplicates()  # canonical: each row's columns sorted, no repeats
+    width = matrix.shape[1]
+    keys = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr)) * width
+    keys += matrix.indices
+    if len(keys) == 0:
+        return np.zeros(len(rows))
+    wanted = rows.astype(np.int64) * width + cols
+    at = np.searchsorted(keys, wanted).clip(max=len(keys) - 1)
+    return np.where(keys[at] == wanted, matrix.data[at], 0.0)
+
+
+def with_global_columns(pairs: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` (every owner's :func:`pair_features`) plus :data:`GLOBAL_COLUMNS`, computed
+    over all of them: the one-machine, in-memory global step."""
+    inputs = global_inputs(pairs)
+    contacts = contact_aggregates(inputs)
+    return pl.concat([pairs, two_hop(inputs)], how="horizontal").join(
+        contacts, on=CONTACT, how="left", maintain_order="left"
     )
 
 
-def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.LazyFrame:
-    """Features of every (owner, contact) pair with an event before ``as_of``, sorted by
-    (owner, contact)."""
+def pair_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """Everything about each (owner, contact) pair that its own events tell (no other
+    owner's events are read): one row per pair with an event before ``as_of``, sorted by
+    (owner, contact). A function of one owner's events, so it runs owner by owner."""
     ev = (
         conform_events(events)
         .filter(pl.col(TS) < pl.lit(as_of, dtype=pl.Datetime("us")))
@@ -394,42 +474,50 @@ def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.L
     gap = pl.when(n_all > 1).then(gap).otherwise(pl.col("tie_age") + 1)
     gap_out = (pl.col("_age_first_out") - pl.col("age_last_out")) / (n_out - 1).clip(lower_bound=1)
     gap_out = pl.when(n_out > 1).then(gap_out).otherwise(pl.col("tie_age") + 1)
-    f = _with_common_recent(f)
-    f = f.with_columns(
-        [
-            pl.lit(w, dtype=pl.Float64)
-            .mul(pl.col(f"dec_{OUT}_{h}"))
-            .add(pl.col(f"dec_{IN}_{h}"))
-            .alias(f"ir_{h}_w{w}")
-            for h in HALF_LIVES
-            for w in IR_WEIGHTS
-        ]
-        + [
-            (n_out / n_all).alias("recip_share_out"),
-            ((pl.min_horizontal(n_out, n_in) + 1) / (pl.max_horizontal(n_out, n_in) + 1)).alias(
-                "recip_balance"
-            ),
-            gap.alias("gap_mean_days"),
-            gap_out.alias("gap_out_mean_days"),
-            (pl.col("give_in") - pl.col("give_out")).alias("give_balance"),
-        ]
-    ).with_columns(
-        (pl.col("age_last_any") / (pl.col("gap_mean_days") + 0.01)).alias("overdue"),
-        (
-            pl.col("age_last_out").clip(upper_bound=pl.col("tie_age") + 1)
-            / (pl.col("gap_out_mean_days") + 0.01)
-        ).alias("overdue_out"),
+    return (
+        f.with_columns(
+            [
+                pl.lit(w, dtype=pl.Float64)
+                .mul(pl.col(f"dec_{OUT}_{h}"))
+                .add(pl.col(f"dec_{IN}_{h}"))
+                .alias(f"ir_{h}_w{w}")
+                for h in HALF_LIVES
+                for w in IR_WEIGHTS
+            ]
+            + [
+                (n_out / n_all).alias("recip_share_out"),
+                ((pl.min_horizontal(n_out, n_in) + 1) / (pl.max_horizontal(n_out, n_in) + 1)).alias(
+                    "recip_balance"
+                ),
+                gap.alias("gap_mean_days"),
+                gap_out.alias("gap_out_mean_days"),
+                (pl.col("give_in") - pl.col("give_out")).alias("give_balance"),
+            ]
+        )
+        .with_columns(
+            (pl.col("age_last_any") / (pl.col("gap_mean_days") + 0.01)).alias("overdue"),
+            (
+                pl.col("age_last_out").clip(upper_bound=pl.col("tie_age") + 1)
+                / (pl.col("gap_out_mean_days") + 0.01)
+            ).alias("overdue_out"),
+        )
+        .collect()
     )
+
+
+def finish_features(pairs: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """The feature frame from :func:`pair_features` rows that carry
+    :data:`GLOBAL_COLUMNS`: the contact's share, the owner-level normalisers and the
+    within-owner ranks. Per owner: any set of whole owners gives the same rows.
+    ``pairs`` are sorted by (owner, contact), as :func:`pair_features` gives them (and
+    so are the features)."""
     by_owner = pl.col(OWNER)
     pair_28 = pl.col(f"dec_{OUT}_28") + pl.col(f"dec_{IN}_28")
-    f = f.with_columns(
-        pl.col("age_last_any").min().over(CONTACT).alias("contact_age_last"),
-        (pl.col(f"n_{OUT}_7d") + pl.col(f"n_{IN}_7d")).sum().over(CONTACT).alias("contact_n_7d"),
-        (pl.col(f"n_{OUT}_28d") + pl.col(f"n_{IN}_28d")).sum().over(CONTACT).alias("contact_n_28d"),
-        pl.col(f"n_{IN}_7d").sum().over(CONTACT).alias("contact_sent_7d"),
-        (pl.col(f"dec_{OUT}_7") + pl.col(f"dec_{IN}_7")).sum().over(CONTACT).alias("contact_dec_7"),
-        (pl.col("age_last_any") < ACTIVE_DAYS).sum().over(CONTACT).alias("contact_partners_28d"),
-        (pair_28 / pair_28.sum().over(CONTACT).clip(lower_bound=1e-12)).alias("contact_share_28"),
+    f = pairs.lazy().with_columns(
+        (pair_28 / pl.col("_contact_dec_28").clip(lower_bound=1e-12)).alias("contact_share_28"),
+        (pl.col("common_recent") / pl.col("_active_ties").clip(lower_bound=1)).alias(
+            "common_recent_share"
+        ),
     )
     f = f.with_columns(
         pl.len().over(by_owner).alias("owner_n_contacts"),
@@ -465,4 +553,11 @@ def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.L
         CONTACT,
         *[pl.col(c).cast(pl.Float64) for c in FEATURE_COLUMNS],
         pl.col("n_all_dormant_window").cast(pl.Int64),
-    )  # already sorted by (owner, contact): the group-by kept the sorted pair order
+    )
+
+
+def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.LazyFrame:
+    """Features of every (owner, contact) pair with an event before ``as_of``, sorted by
+    (owner, contact): :func:`pair_features`, the global step over all of them
+    (:func:`with_global_columns`), then :func:`finish_features`."""
+    return finish_features(with_global_columns(pair_features(events, as_of)))

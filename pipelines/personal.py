@@ -177,10 +177,49 @@ class PersonalRanker:
         mask = segment_mask("dormant", frame["age_last_any"].to_numpy())
         return reorder_within(frame[OWNER].to_numpy(), total, within, mask)
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The whole ranking as plain arrays (one ``.npz``, no pickle): the options and each
+        model part under ``part.<name>.`` (:func:`from_arrays` reads it back)."""
+        from pipelines.portable import PortableRanker, export_ranker
+
+        arrays = {
+            "personal.format": np.array(BUNDLE_FORMAT),
+            "personal.overall": np.array(self.overall),
+            "personal.dormant": np.array(self.dormant),
+        }
+        parts = dict(self.priors) | ({OWN: self.own} if self.own is not None else {})
+        for name, ranker in parts.items():
+            prefix = f"part.{name}."
+            if isinstance(ranker, PortableRanker):
+                arrays |= ranker.arrays(prefix)
+            else:  # a fitted estimator
+                arrays |= export_ranker(ranker, prefix)
+        return arrays
+
     def ranked_by(self, frame: pl.DataFrame) -> np.ndarray:
         """Per row, the option that placed it (the dormant one for dormant candidates)."""
         dormant = segment_mask("dormant", frame["age_last_any"].to_numpy())
         return np.where(dormant, self.dormant, self.overall).astype(object)
+
+
+BUNDLE_FORMAT = 1
+
+
+def is_bundle(arrays: dict) -> bool:
+    return "personal.format" in arrays
+
+
+def from_arrays(arrays: dict[str, np.ndarray]) -> PersonalRanker:
+    """The :class:`PersonalRanker` of :meth:`PersonalRanker.to_arrays`' arrays."""
+    from pipelines.portable import ExportError, PortableRanker
+
+    if int(arrays["personal.format"]) != BUNDLE_FORMAT:
+        raise ExportError(f"unknown ranking bundle format {arrays['personal.format']!r}")
+    overall, dormant = str(arrays["personal.overall"]), str(arrays["personal.dormant"])
+    names = {p for o in (overall, dormant) for p in components(o) if not p.startswith(BASE)}
+    parts = {n: PortableRanker(arrays, f"part.{n}.") for n in names}
+    own = parts.pop(OWN, None)
+    return PersonalRanker(overall, dormant, parts, own)
 
 
 # -- selection on the owner's own recent past ---------------------------------------------

@@ -117,6 +117,8 @@ class PortableRanker(RankBlend):
 
         if get("format") is None or int(get("format")) != FORMAT_VERSION:
             raise ExportError(f"unknown serving format {get('format')!r}")
+        # its own arrays, without the prefix: what :meth:`arrays` hands on (a bundle)
+        self._arrays = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
         if [str(f) for f in get("features")] != FEATURE_COLUMNS:
             raise FeatureSetError("the serving file was made for another feature set")
         self.weights = tuple(float(w) for w in get("weights"))
@@ -139,6 +141,10 @@ class PortableRanker(RankBlend):
                 self.segment_rankers_[segment] = PortableRanker(
                     arrays, f"{prefix}segment.{segment}."
                 )
+
+    def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """The arrays this ranker was read from, under ``prefix``."""
+        return {prefix + k: v for k, v in self._arrays.items()}
 
     def _learned(self, X: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         X = np.asarray(X, dtype=np.float64)

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "browse",
     "demo",
     "model",
+    "score",
     "identity",
     "plan",
     "feedback",

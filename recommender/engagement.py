@@ -103,3 +103,51 @@ def engagement_with_version(
 def engagement_scores(store: Store, owner_id: int, as_of: datetime) -> pl.DataFrame:
     """``contact, engagement`` (higher = more likely to reach out within 7 days)."""
     return engagement_with_version(store, owner_id, as_of)[0]
+
+
+def shipped_default():
+    """``(ranker, model_id)`` that scores when a home has no promoted engagement model: the
+    prior shipped with the package (:mod:`recommender.prior`), as ``today`` ranks; when the
+    prior fails its checks, Interactions Rank (:class:`pipelines.score.HeuristicRanker`),
+    with a note on stderr."""
+    from pipelines.personal import PRIOR, PersonalRanker
+    from pipelines.score import HeuristicRanker
+    from recommender.errors import PriorIntegrityError
+    from recommender.prior import load_prior, prior_version
+
+    try:
+        prior, card = load_prior()
+    except PriorIntegrityError as err:
+        _note(f"{err}; scoring with Interactions Rank instead")
+        ranker = HeuristicRanker()
+        return ranker, ranker.model_id
+    return PersonalRanker(PRIOR, PRIOR, {PRIOR: prior}), prior_version(card)
+
+
+def promoted_ranker(home):
+    """``(ranker, model_id)`` of the home's promoted engagement ranking
+    (``recommender.model_registry.load_engagement_ranker``: the model and the selection
+    ``train`` recorded), else :func:`shipped_default`. A model that fails its integrity
+    check raises; one made for an older feature set, or a ranking whose prior fails its
+    checks, gives way to Interactions Rank with a note on stderr, as in ``today``."""
+    from pipelines.score import HeuristicRanker
+    from recommender.errors import PriorIntegrityError, StaleModelError
+    from recommender.model_registry import load_engagement_ranker
+
+    try:
+        found = load_engagement_ranker(home)
+    except StaleModelError as err:
+        _note(
+            f"the engagement model {err} (an older helpnext); scoring with Interactions "
+            "Rank until you run 'helpnext train'"
+        )
+        ranker = HeuristicRanker()
+        return ranker, ranker.model_id
+    except PriorIntegrityError as err:
+        _note(f"{err}; scoring with Interactions Rank instead")
+        ranker = HeuristicRanker()
+        return ranker, ranker.model_id
+    if found is None:
+        return shipped_default()
+    model, card = found
+    return model, card["model_id"]

@@ -356,24 +356,49 @@ def score_contacts(store, owner_id: int, as_of: datetime, events=None):
     ``as_of``: the promoted model with its selection, or the shipped prior when no model
     was trained. ``events``: that owner's events before ``as_of``, when the caller has read
     them already. Nothing is unpickled when the model has a serving form (what keeps
-    ``helpnext today`` fast)."""
+    ``helpnext today`` fast).
+
+    Scores with :func:`pipelines.score.score_owners`, the batch scorer's own function, so
+    ``helpnext score`` gives the very order ``helpnext today`` ranks with."""
     import polars as pl
 
-    from pipelines.features import build_features
+    from pipelines.features import DORMANT_DAYS
+    from pipelines.score import ScoreInputError, score_owners
     from recommender.events import load_events
 
     ranker, version = home_ranker(Path(store.path).parent)
     if events is None:
         events = load_events(store, [owner_id], before=as_of)
-    frame = build_features(events, as_of).collect()
-    if frame.height == 0:
-        schema = {"contact": pl.Int64, "engagement": pl.Float64, "ranked_by": pl.String}
+    schema = {"contact": pl.Int64, "engagement": pl.Float64, "ranked_by": pl.String}
+    try:
+        scores = score_owners(events, as_of, ranker)
+    except ScoreInputError:  # no events before as_of
         return pl.DataFrame(schema=schema), version
-    out = frame.select("contact").with_columns(
-        pl.Series("engagement", ranker.rank_scores(frame), dtype=pl.Float64),
-        pl.Series("ranked_by", ranker.ranked_by(frame), dtype=pl.String),
+    when = pl.lit(as_of, dtype=pl.Datetime("us"))
+    quiet = (
+        events.lazy()
+        .filter(pl.col("ts") < when)
+        .group_by("contact")
+        .agg(((when - pl.col("ts").max()).dt.total_microseconds() / 86_400e6).alias("_age"))
+        .collect()
     )
-    return out, version
+    out = scores.join(quiet, on="contact", how="left").sort("contact")
+    dormant = (out["_age"].fill_null(0.0) >= DORMANT_DAYS).to_numpy()
+    ranked_by = [ranker.dormant if d else ranker.overall for d in dormant]
+    return out.select(
+        pl.col("contact").cast(pl.Int64),
+        pl.col("score").cast(pl.Float64).alias("engagement"),
+        pl.Series("ranked_by", ranked_by, dtype=pl.String),
+    ), version
+
+
+def load_engagement_ranker(home: Path):
+    """``(ranker, card)`` of the home's promoted engagement ranking (the model and the
+    selection ``train`` recorded), or None when none was trained (:func:`home_ranker`)."""
+    if engagement_card(Path(home)) is None:
+        return None
+    ranker, model_id = home_ranker(Path(home))
+    return ranker, {"model_id": model_id}
 
 
 # -- retention ------------------------------------------------------------------------------

@@ -357,7 +357,10 @@ def top_actions(
     ctx = build_context(store, owner, as_of, reuse=False)
     if contacts is not None:
         ctx.pool = sorted(set(contacts))
-    frame = all_candidates(ctx)
+    from recommender.preference import rescore
+
+    # the order today ranks acts in: with the owner's promoted preference model, if any
+    frame, _ = rescore(ctx, all_candidates(ctx))
     if contacts is not None:
         frame = frame.filter(pl.col("contact").is_in(list(contacts)))
     return (

@@ -97,7 +97,10 @@ def test_duplicated_timestamps_count_as_messages(cli, tmp_path):
 def test_unknown_format_lists_the_formats(cli, tiny, tmp_path):
     result = cli("score", "--interactions", tiny, "--format", "csv", "--out", tmp_path / "x.csv")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "helpnext: error: unknown --format 'csv'; known formats: edges"
+    assert (
+        result.stderr.strip()
+        == "helpnext: error: unknown --format 'csv'; known formats: edges, parquet"
+    )
     assert not (tmp_path / "x.csv").exists()
 
 

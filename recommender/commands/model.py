@@ -1,4 +1,4 @@
-"""``helpnext train``, ``helpnext eval`` and ``helpnext score``: the engagement model.
+"""``helpnext train`` and ``helpnext eval``: the engagement model (``score``: its own module).
 
 Heavy libraries (polars, scikit-learn, duckdb) are imported inside the commands so that
 ``helpnext --help`` stays fast.
@@ -21,7 +21,7 @@ from recommender.commands.common import (
     print_json,
     resolve_home,
 )
-from recommender.errors import InputError, NotFoundError, UsageError
+from recommender.errors import NotFoundError, UsageError
 
 INPUT_FORMATS = ("edges",)
 
@@ -313,96 +313,6 @@ def print_report(report: dict) -> None:
     console.print(table)
 
 
-def score(
-    out: Annotated[
-        Path, typer.Option("--out", help="Output file: .csv or .parquet.", show_default=False)
-    ],
-    home: HomeOption = None,
-    interactions: InteractionsOption = None,
-    fmt: FormatOption = "edges",
-    as_of: AsOfOption = None,
-    top: Annotated[
-        int | None, typer.Option("--top", min=1, help="Keep the best N contacts per owner.")
-    ] = None,
-    horizon: HorizonOption = 7,
-    actions: Annotated[
-        bool,
-        typer.Option(
-            "--actions",
-            help="Add each contact's best give-first act and its reason (action, reason "
-            "columns). Needs the store: actions read tags, notes, items and message texts.",
-        ),
-    ] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Score every owner's contacts (owner,contact,score,rank), learning from events before --as-of."""
-    from datetime import timedelta
-
-    from pipelines.score import OUTPUT_FORMATS, score_events, write_scores
-
-    if out.suffix.lower() not in OUTPUT_FORMATS:
-        raise UsageError(f"--out {out.name!r}: use a file name ending in .csv or .parquet")
-    if actions and interactions is not None:
-        raise UsageError(
-            "--actions needs the store (acts read tags, notes, items and message texts): "
-            "import the log first (`helpnext import edges FILE`), then score without --interactions"
-        )
-    when = parse_as_of(as_of) or _utcnow()
-    if interactions is not None:
-        events = _log_events(interactions, fmt)
-        source: Path | str = interactions
-    else:
-        events = _store_events(resolve_home(home))
-        source = "the store"
-    _require_events(events, str(source))
-    try:
-        scores, info = score_events(events, when, top=top, horizon=timedelta(days=horizon))
-    except ValueError as err:
-        if interactions is not None:
-            raise InputError(interactions, f"{err} (--as-of {when.isoformat()})") from None
-        raise UsageError(f"{err} (--as-of {when.isoformat()})") from None
-    if actions:
-        scores = _with_actions(resolve_home(home), scores, when)
-    write_scores(scores, out)
-    summary = {
-        "out": str(out),
-        "rows": scores.height,
-        "owners": info["owners"],
-        "as_of": when.isoformat(),
-        "training_cutoffs": info.get("training_cutoffs"),
-        "note": info.get("validation", {}).get("fallback"),
-    }
-    if as_json:
-        print_json(summary)
-        return
-    console.print(
-        f"Scored {_n(summary['owners'], 'owner')}: {_n(scores.height, 'row')} written to {out}."
-    )
-    if summary["note"]:
-        console.print(f"Note: {summary['note']}.")
-
-
-def _with_actions(home: Path, scores, when):
-    """``scores`` plus each contact's best act and its reason (null when none fits)."""
-    import polars as pl
-
-    from recommender.plan import top_actions
-    from recommender.store import open_store
-
-    parts = []
-    with open_store(home, read_only=True) as store:
-        for (owner,), group in scores.group_by(["owner"], maintain_order=True):
-            parts.append(top_actions(store, int(owner), group["contact"].to_list(), when))
-    schema = {"owner": pl.Int64, "contact": pl.Int64, "action": pl.String, "reason": pl.String}
-    acts = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-    return scores.join(
-        acts.cast({"owner": scores.schema["owner"], "contact": scores.schema["contact"]}),
-        on=["owner", "contact"],
-        how="left",
-    )
-
-
 def register(app: typer.Typer) -> None:
     app.command("train")(train)
     app.command("eval")(evaluate)
-    app.command("score")(score)

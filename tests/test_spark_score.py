@@ -1,0 +1,174 @@
+"""The Spark engine in local mode gives the local engine's answer: identical ranks, scores
+within 1e-9, on a slice of email-Eu-core and on a generated multi-owner log, with the
+shipped default and with a promoted model's serving form."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import datetime, timedelta
+
+import polars as pl
+import pytest
+from conftest import shared
+from test_score_engine import generated_log, write_edges
+
+EPOCH = datetime(1970, 1, 1)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Spark's driver talks to its own JVM over loopback; anything else still fails."""
+    original = socket.socket.connect
+
+    def loopback_only(self, address, *args, **kwargs):
+        if isinstance(address, tuple) and address and address[0] not in LOOPBACK:
+            raise AssertionError(f"a network connection was attempted to {address!r}")
+        return original(self, address, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from pipelines.distributed.spark_score import spark_session
+
+    session = spark_session("local[2]")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def read_scores(folder) -> pl.DataFrame:
+    frame = pl.read_parquet(folder / "**" / "*.parquet", hive_partitioning=True)
+    return frame.select(pl.col("owner").cast(pl.Int64), "contact", "score", "rank").sort(
+        "owner", "rank"
+    )
+
+
+def assert_same_answer(local: pl.DataFrame, spark: pl.DataFrame) -> None:
+    assert spark.height == local.height > 0
+    both = local.join(spark, on=["owner", "contact"], how="inner", suffix="_spark")
+    assert both.height == local.height  # the same (owner, contact) rows
+    assert (both["rank"] == both["rank_spark"]).all()
+    assert (both["score"] - both["score_spark"]).abs().max() <= 1e-9
+
+
+def _score(cli, log, as_of, out, *extra):
+    result = cli(
+        "score", "--interactions", log, "--as-of", str(as_of), "--out", out, "--json", *extra
+    )
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_eu_core_slice_spark_equals_local(cli, spark, tmp_path):
+    from pipelines.ingest.edges import read_edges
+
+    edges = read_edges(shared("interactions", "email-Eu-core-temporal.txt.gz")).head(3_000)
+    log = tmp_path / "eu-core-head.txt"
+    write_edges(edges.select("src", "dst", "ts"), log)
+    as_of = int(edges["ts"].quantile(0.8))
+    _score(cli, log, as_of, tmp_path / "local.parquet")
+    summary = _score(
+        cli, log, as_of, tmp_path / "spark", "--engine", "spark", "--master", "local[2]"
+    )
+    assert summary["engine"] == "spark" and summary["model_id"] == "interactions-rank-28d"
+    local = pl.read_parquet(tmp_path / "local.parquet")
+    assert summary["rows"] == local.height and summary["owners"] == local["owner"].n_unique()
+    assert_same_answer(local, read_scores(tmp_path / "spark"))
+
+
+def test_generated_log_with_a_promoted_model_spark_equals_local(
+    cli, spark, helpnext_home, tmp_path
+):
+    from pipelines.portable import serving_form
+    from pipelines.score import edge_events
+    from pipelines.train import train_engagement
+    from recommender.model_registry import save_model
+
+    log = generated_log()
+    path = tmp_path / "log.txt"
+    write_edges(log, path)
+    as_of = EPOCH + timedelta(days=150)
+    events = edge_events(log).filter(pl.col("ts") < as_of).collect()
+    result = train_engagement(events, as_of, timedelta(days=7))
+    serving = serving_form(result.model, events, as_of)
+    assert serving is not None
+    card = save_model(
+        helpnext_home, result.model, training_data_sha256=result.data_hash, serving=serving
+    )
+    seconds = 150 * 86_400
+    local = _score(cli, path, seconds, tmp_path / "local.parquet", "--top", "5")
+    remote = _score(cli, path, seconds, tmp_path / "spark", "--engine", "spark", "--top", "5")
+    assert local["model_id"] == remote["model_id"] == card["model_id"]
+    scores = pl.read_parquet(tmp_path / "local.parquet")
+    assert scores["rank"].max() == 5
+    assert_same_answer(scores, read_scores(tmp_path / "spark"))
+
+
+def test_spark_refuses_bad_input_in_one_line_and_writes_nothing(cli, spark, tmp_path):
+    out = tmp_path / "out"
+    no_owner = tmp_path / "events.parquet"
+    pl.DataFrame({"src": [1], "contact": [2], "ts": [5], "direction": ["out"]}).write_parquet(
+        no_owner
+    )
+    for args, text in [
+        ((no_owner,), "the events lack column(s) owner"),
+        ((tmp_path / "nowhere",), "nowhere: no such file"),
+    ]:
+        result = cli(
+            "score", "--engine", "spark", "--interactions", *args, "--as-of", "100", "--out", out
+        )
+        assert result.exit_code == 1
+        assert text in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert not out.exists()
+    result = cli("score", "--engine", "spark", "--as-of", "100", "--out", out)
+    assert result.exit_code == 2 and "--engine spark scores an --interactions log" in result.stderr
+
+
+def test_spark_without_java_says_what_to_install(cli, tmp_path, monkeypatch):
+    log = tmp_path / "log.txt"
+    log.write_text("1 2 10\n2 1 20\n")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    result = cli(
+        "score",
+        "--engine",
+        "spark",
+        "--interactions",
+        log,
+        "--as-of",
+        "100",
+        "--out",
+        tmp_path / "o",
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "helpnext: error: no Java runtime found: install with pip install 'helpnext[spark]'; "
+        "Spark needs Java 17"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_capped_two_hop_count_is_the_same_on_spark(spark, tmp_path, monkeypatch):
+    from pipelines import features
+    from pipelines.distributed import spark_score
+    from pipelines.score import HeuristicRanker, global_step, read_events, score_owners
+
+    path = tmp_path / "log.txt"
+    write_edges(generated_log(n_people=30, n_edges=1_500), path)
+    as_of = EPOCH + timedelta(days=150)
+    inputs = features.global_inputs(features.pair_features(read_events(path, "edges"), as_of))
+    uncapped = global_step(inputs)["common_recent"].sum()
+    monkeypatch.setattr(features, "MAX_TWO_HOP_PATHS", 40)  # the busiest go-betweens go
+    capped = global_step(inputs).select("owner", "contact", "common_recent", "_active_ties")
+    assert 0 < capped["common_recent"].sum() < uncapped
+    remote = spark_score.global_step(spark, spark.createDataFrame(inputs.to_pandas()))
+    got = pl.from_arrow(remote.select(*capped.columns).toArrow())
+    assert got.sort("owner", "contact").equals(capped.sort("owner", "contact"))
+    local = score_owners(read_events(path, "edges"), as_of, HeuristicRanker())
+    events = spark_score.read_events(spark, str(path), "edges")
+    scored = spark_score.score_spark(spark, events, as_of, None).toArrow()
+    assert_same_answer(local, pl.from_arrow(scored).sort("owner", "rank"))
