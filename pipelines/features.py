@@ -315,15 +315,9 @@ TWO_HOP_BLOCK_PATHS = 4_000_000  # paths multiplied out at once (memory, not the
 # computes these once over every owner (``pipelines.score``: Polars, streamed; or Spark,
 # ``pipelines.distributed.spark_score``) and every owner's features are finished apart.
 GLOBAL_INPUT_COLUMNS = ["age_last_any", "_n_7d", "_n_28d", "n_in_7d", "_dec_7", "_dec_28"]
-CONTACT_AGGREGATE_COLUMNS = [
-    "contact_age_last",
-    "contact_n_7d",
-    "contact_n_28d",
-    "contact_sent_7d",
-    "contact_dec_7",
-    "contact_partners_28d",
-    "_contact_dec_28",
-]
+# the contact's side up to its share (which needs the pair), and the sum that share divides by
+CONTACT_AGGREGATE_COLUMNS = [*CONTACT_SIDE_COLUMNS[:6], "_contact_dec_28"]
+assert CONTACT_AGGREGATE_COLUMNS[5] == "contact_partners_28d"
 TWO_HOP_COLUMNS = ["common_recent", "_active_ties"]
 GLOBAL_COLUMNS = [*CONTACT_AGGREGATE_COLUMNS, *TWO_HOP_COLUMNS]
 

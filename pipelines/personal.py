@@ -57,8 +57,8 @@ FALLBACK = "base:ir_28d_w2"  # when no prior can be used
 
 # what the options are called where a person reads them (today's reasons, `models`)
 LABELS = {
-    PRIOR: "the prior (learned from many people's e-mail)",
-    CHAT_PRIOR: "the prior learned from many people's chats",
+    PRIOR: "the prior (learned from many people's histories)",
+    CHAT_PRIOR: "the chat prior (learned from many people's chats)",
     OWN: "your own model",
     "heuristic": "Interactions Rank (no model)",
 }
