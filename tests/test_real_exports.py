@@ -1,0 +1,61 @@
+"""Real files written outside this project (issue 17), imported through the CLI.
+
+Each file's provenance (repository, path, commit, licence) is in ``tests/data/SOURCES.md``.
+The expected answers below were worked out by reading the files, not by running helpnext.
+"""
+
+from __future__ import annotations
+
+import json
+
+from conftest import TEST_DATA
+
+from recommender.store import open_store
+
+ICS = TEST_DATA / "ics"
+
+
+def _import(cli, kind, path, *extra):
+    result = cli("import", kind, path, *extra, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _contact_count(home) -> int:
+    with open_store(home) as store:
+        return store.scalar("SELECT count(*) FROM contacts WHERE merged_into IS NULL")
+
+
+# --- calendars (point 6) -------------------------------------------------------------------
+
+
+def test_real_exchange_2010_calendar_without_attendees_imports_nothing_and_exits_0(
+    cli, helpnext_home
+):
+    # Exchange 2010 publishes three events (two fortnightly all-day series and one
+    # 18:30 meeting), none with an ORGANIZER or ATTENDEE: a valid file with nobody in it
+    path = ICS / "icalendar_alarm_outlook_in_future.ics"
+    result = cli("import", "ics", path, "--me", "me@example.com")
+    assert result.exit_code == 0, result.stderr
+    assert "error" not in (result.stdout + result.stderr).lower()
+    assert len((result.stdout + result.stderr).strip().splitlines()) <= 2  # one line, wrapped
+    report = _import(cli, "ics", path, "--me", "me@example.com")
+    assert report["contacts_added"] == 0
+    assert report["interactions_added"] == 0
+    assert report["nothing_to_import"] is True
+    assert set(report["details"]["skipped"]) == {"no_other_attendees"}
+    # every occurrence read was skipped, and at least the three events were read
+    assert report["rows_skipped"] == report["rows_read"] >= 3
+    assert _contact_count(helpnext_home) == 0
+
+
+def test_real_google_calendar_alarm_attendee_is_no_contact(cli, helpnext_home):
+    # Google's export of one event with four reminders; the only ATTENDEE line sits inside
+    # an e-mail VALARM (whom the reminder is mailed to), not on the event: nobody was met
+    path = ICS / "icalendar_alarm_google_future.ics"
+    report = _import(cli, "ics", path, "--me", "someone.else@example.com")
+    assert report["contacts_added"] == 0
+    assert report["interactions_added"] == 0
+    assert report["rows_read"] == 1
+    assert report["details"]["skipped"] == {"no_other_attendees": 1}
+    assert _contact_count(helpnext_home) == 0
