@@ -59,3 +59,43 @@ def test_real_google_calendar_alarm_attendee_is_no_contact(cli, helpnext_home):
     assert report["rows_read"] == 1
     assert report["details"]["skipped"] == {"no_other_attendees": 1}
     assert _contact_count(helpnext_home) == 0
+
+
+# --- Maildir (point 9) ---------------------------------------------------------------------
+
+MAILDIR = TEST_DATA / "maildir" / "notmuch"
+
+
+def _contacts(cli) -> dict[str, dict]:
+    result = cli("contacts", "--json")
+    assert result.exit_code == 0, result.stderr
+    return {c["email"]: c for c in json.loads(result.stdout)}
+
+
+def test_real_maildir_from_the_notmuch_corpus(cli):
+    # four public mailing-list messages kept in cur/ only (git keeps no empty new/): two
+    # sent by Carl Worth to the notmuch list, one from Aron Griffis to the list, one from
+    # François Boulogne (an RFC 2047 ISO-8859-1 name, Thunderbird 9) to aur-general
+    report = _import(cli, "maildir", MAILDIR, "--me", "cworth@cworth.org")
+    assert report["rows_read"] == 4
+    assert report["rows_skipped"] == 0
+    assert report["contacts_added"] == 3
+    assert report["interactions_added"] == 4
+    contacts = _contacts(cli)
+    assert set(contacts) == {
+        "notmuch@notmuchmail.org",
+        "agriffis@n01se.net",
+        "boulogne.f@gmail.com",
+    }
+    assert contacts["boulogne.f@gmail.com"]["name"] == "François Boulogne"
+    assert contacts["agriffis@n01se.net"]["name"] == "Aron Griffis"
+    assert (
+        contacts["notmuch@notmuchmail.org"]["sent"],
+        contacts["notmuch@notmuchmail.org"]["received"],
+    ) == (2, 0)
+    # Date: Thu, 29 Dec 2010 15:07:54 +0100 is 14:07:54 UTC
+    assert contacts["boulogne.f@gmail.com"]["last_interaction"] == "2010-12-29 14:07:54"
+    # Tue, 17 Nov 2009 18:21:38 -0500 is 23:21:38 UTC
+    assert contacts["agriffis@n01se.net"]["last_interaction"] == "2009-11-17 23:21:38"
+    again = _import(cli, "maildir", MAILDIR, "--me", "cworth@cworth.org")
+    assert again["already_imported"] is True
