@@ -26,6 +26,12 @@ def _contact_count(home) -> int:
         return store.scalar("SELECT count(*) FROM contacts WHERE merged_into IS NULL")
 
 
+def _contacts(cli) -> dict[str, dict]:
+    result = cli("contacts", "--json")
+    assert result.exit_code == 0, result.stderr
+    return {c["email"]: c for c in json.loads(result.stdout)}
+
+
 # --- calendars (point 6) -------------------------------------------------------------------
 
 
@@ -61,15 +67,37 @@ def test_real_google_calendar_alarm_attendee_is_no_contact(cli, helpnext_home):
     assert _contact_count(helpnext_home) == 0
 
 
+def test_real_exchange_2010_blank_tzid_is_read_as_utc_and_said(cli, helpnext_home):
+    # ical4j's sample of an Exchange 2010 invitation: `TZID:` empty in the VTIMEZONE and
+    # `TZID=` empty on DTSTART and DTEND (three empty TZIDs), no X-WR-TIMEZONE, so the
+    # fallback is UTC. Bruce Roberts organises and attends; Sam Peter is invited
+    path = ICS / "ical4j_blank_tzid_exchange2010.ics"
+    result = cli("import", "ics", path, "--me", "sam@company.com")
+    assert result.exit_code == 0, result.stderr
+    assert "3 empty TZIDs read as UTC" in result.stdout
+    contacts = _contacts(cli)
+    assert set(contacts) == {"roberts@company.com"}
+    bruce = contacts["roberts@company.com"]
+    assert bruce["name"] == "Bruce Roberts"  # CN folded as "Bruce Robe" / " rts" on the ATTENDEE
+    assert (bruce["sent"], bruce["received"]) == (0, 1)  # he organised it
+    assert bruce["last_interaction"] == "2015-08-26 09:00:00"  # 09:00 in no zone, read as UTC
+
+
+def test_real_exchange_2010_blank_tzid_seen_by_the_organiser(cli):
+    path = ICS / "ical4j_blank_tzid_exchange2010.ics"
+    report = _import(cli, "ics", path, "--me", "roberts@company.com")
+    assert report["contacts_added"] == 1
+    assert report["interactions_added"] == 1
+    assert report["details"]["empty_tzid"] == {"count": 3, "read_as": "UTC"}
+    contacts = _contacts(cli)
+    assert set(contacts) == {"sam@company.com"}
+    assert contacts["sam@company.com"]["name"] == "Sam Peter"
+    assert (contacts["sam@company.com"]["sent"], contacts["sam@company.com"]["received"]) == (1, 0)
+
+
 # --- Maildir (point 9) ---------------------------------------------------------------------
 
 MAILDIR = TEST_DATA / "maildir" / "notmuch"
-
-
-def _contacts(cli) -> dict[str, dict]:
-    result = cli("contacts", "--json")
-    assert result.exit_code == 0, result.stderr
-    return {c["email"]: c for c in json.loads(result.stdout)}
 
 
 def test_real_maildir_from_the_notmuch_corpus(cli):
