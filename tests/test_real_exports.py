@@ -26,10 +26,14 @@ def _contact_count(home) -> int:
         return store.scalar("SELECT count(*) FROM contacts WHERE merged_into IS NULL")
 
 
-def _contacts(cli) -> dict[str, dict]:
+def _contacts_list(cli) -> list[dict]:
     result = cli("contacts", "--json")
     assert result.exit_code == 0, result.stderr
-    return {c["email"]: c for c in json.loads(result.stdout)}
+    return json.loads(result.stdout)
+
+
+def _contacts(cli) -> dict[str, dict]:
+    return {c["email"]: c for c in _contacts_list(cli)}
 
 
 # --- calendars (point 6) -------------------------------------------------------------------
@@ -127,3 +131,67 @@ def test_real_maildir_from_the_notmuch_corpus(cli):
     assert contacts["agriffis@n01se.net"]["last_interaction"] == "2009-11-17 23:21:38"
     again = _import(cli, "maildir", MAILDIR, "--me", "cworth@cworth.org")
     assert again["already_imported"] is True
+
+
+# --- address books (point 3) ---------------------------------------------------------------
+
+VCARD = TEST_DATA / "vcard"
+
+
+def test_real_android_2_1_address_book_with_soft_breaks_and_a_photo(cli):
+    # six cards written by an Android 2.1 phone: two with only an e-mail, names in UTF-8
+    # quoted-printable (two continued by soft line breaks onto unindented lines), notes and
+    # organisations whose soft breaks run onto the next property or a blank line, an
+    # invalid `=80` byte, and a folded base64 PHOTO ended by a blank line
+    report = _import(cli, "vcard", VCARD / "cardme_android_2.1.vcf")
+    assert report["rows_read"] == 6
+    assert report["rows_skipped"] == 0
+    assert report["contacts_added"] == 6
+    names = sorted(c["name"] for c in _contacts_list(cli))
+    ene = "\N{LATIN CAPITAL LETTER N WITH TILDE}"
+    assert names == sorted(
+        [
+            "john.doe@comapny.com",  # the card's own spelling
+            "jane.doe@company.com",
+            " ".join([ene] * 5),  # FN "Ñ Ñ Ñ Ñ Ñ " (trailing space)
+            " ".join([ene] * 11),  # 8 before the soft break, 3 after
+            " ".join([ene] * 4),
+            ene * 4,
+        ]
+    )
+    contacts = _contacts(cli)
+    assert contacts["bob@company.com"]["name"] == " ".join([ene] * 4)
+    assert contacts["bob@company.com"]["company"] == ene * 12  # 11, soft break, 1
+    assert contacts["henry@company.com"]["company"] == ene * 44  # four lines of 11
+    # the second EMAIL of Bob's card is a run of Ñ, no address: not kept
+    assert set(contacts) == {
+        "john.doe@comapny.com",
+        "jane.doe@company.com",
+        "bob@company.com",
+        "henry@company.com",
+        None,
+    }
+    # "My Contacts" is Google's system group (its name before 2018), not a tag
+    assert all(c["tags"] is None for c in _contacts_list(cli))
+
+
+def test_real_outlook_2003_card(cli):
+    # an Outlook 2003 vCard 2.1: QP NOTE and LABELs, one soft break inside a LABEL, Latin-1
+    # bytes (=F3, =B3) in a QP value that names no CHARSET, `EMAIL;PREF=1;INTERNET`
+    report = _import(cli, "vcard", VCARD / "ical4j_vcard_outlook2003_antoni.vcf")
+    assert (report["rows_read"], report["rows_skipped"], report["contacts_added"]) == (1, 0, 1)
+    (antoni,) = _contacts_list(cli)
+    assert antoni["name"] == "Antoni Jozef Mylka jun."  # FN whole
+    assert antoni["email"] == "antoni_mylka@somedomain.com"
+    assert antoni["company"] == "DFKI"  # ORG:DFKI;Knowledge-Management
+    assert antoni["position"] == "Intern"
+
+
+def test_real_mac_address_book_card_with_a_folded_photo(cli):
+    # Mac OS X Address Book 3.0: a 4.6 kB PHOTO folded with two-space continuation lines
+    report = _import(cli, "vcard", VCARD / "cardme_mac_addressbook_photo_3.0.vcf")
+    assert (report["rows_read"], report["rows_skipped"], report["contacts_added"]) == (1, 0, 1)
+    (martin,) = _contacts_list(cli)
+    assert martin["name"] == "Martin Smith"
+    assert martin["company"] == "Rocket & Partner"
+    assert martin["email"] is None
