@@ -7,6 +7,7 @@ The expected answers below were worked out by reading the files, not by running 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from conftest import TEST_DATA
 
@@ -97,6 +98,33 @@ def test_real_exchange_2010_blank_tzid_seen_by_the_organiser(cli):
     assert set(contacts) == {"sam@company.com"}
     assert contacts["sam@company.com"]["name"] == "Sam Peter"
     assert (contacts["sam@company.com"]["sent"], contacts["sam@company.com"]["received"]) == (1, 0)
+
+
+def test_real_outlook_2003_standup_honours_its_windows_zone(cli, helpnext_home):
+    # Outlook 11 publishes a weekday standup at 09:30 in its own zone named
+    # "Canberra, Melbourne, Sydney" (quoted TZID with commas): +11 until the first Sunday
+    # of April, +10 after. Organised by Ben Fortuna, nobody else listed
+    path = ICS / "ical4j_outlook2003_standup.ics"
+    mine = _import(cli, "ics", path, "--me", "Ben.Fortuna@example.com")
+    assert mine["nothing_to_import"] is True  # his own calendar: nobody else in it
+    assert mine["contacts_added"] == 0
+    assert set(mine["details"]["skipped"]) == {"no_other_attendees"}
+    seen = _import(cli, "ics", path, "--me", "sam@example.com")  # a reader he invited
+    assert seen["contacts_added"] == 1
+    with open_store(helpnext_home) as store:
+        first = store.scalar("SELECT min(ts) FROM interactions")
+        around = store.frame(
+            "SELECT ts FROM interactions WHERE ts BETWEEN '2009-04-01' AND '2009-04-08' ORDER BY ts"
+        )["ts"].to_list()
+    assert first == datetime(2009, 3, 9, 22, 30)  # Tue 10 March 09:30 +11
+    assert around == [
+        datetime(2009, 4, 1, 22, 30),  # Thu 2 April, +11
+        datetime(2009, 4, 2, 22, 30),  # Fri 3 April, +11
+        datetime(2009, 4, 5, 23, 30),  # Mon 6 April, +10 after 5 April
+        datetime(2009, 4, 6, 23, 30),
+        datetime(2009, 4, 7, 23, 30),
+    ]
+    assert _contacts(cli)["ben.fortuna@example.com"]["sent"] == 0
 
 
 # --- Maildir (point 9) ---------------------------------------------------------------------
