@@ -112,3 +112,14 @@ def test_mostly_nameless_file_fails_naming_the_first_line(tmp_path):
         f"{path}, line 2: 2 of 3 rows name nobody; the first: a contact has no name, e-mail "
         "or organisation"
     )
+
+
+def test_pre_2018_system_group_my_contacts_is_no_label(tmp_path):
+    # Google's CSV before 2018 (and Android) named the system group "* My Contacts"
+    path = tmp_path / "google.csv"
+    path.write_text(
+        "Name,Given Name,Family Name,Group Membership,E-mail 1 - Type,E-mail 1 - Value\n"
+        "Emma Stone,Emma,Stone,* My Contacts ::: Climbing,* Home,emma@example.org\n"
+    )
+    (emma,) = read_google_contacts(path).people.rows(named=True)
+    assert emma["tags"] == ["Climbing"]

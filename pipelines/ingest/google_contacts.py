@@ -47,7 +47,7 @@ ALIASES = {
     "Organization Title": ["Organization 1 - Title"],
     "Labels": ["Group Membership"],
 }
-SYSTEM_LABELS = ["mycontacts", "starred"]
+SYSTEM_LABELS = ["mycontacts", "my contacts", "starred"]  # "* My Contacts" before 2018
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

@@ -315,6 +315,11 @@ def iter_maildir_blocks(path: Path, digest, skipped: dict[str, int]):
             plain.extend(here / f for f in sorted(files) if not f.startswith("."))
     if boxes:
         for folder in boxes:
+            if not all((folder / sub).is_dir() for sub in ("cur", "new")):
+                # a Maildir copied by hand or kept in git has lost its empty new/ (or cur/),
+                # which mailbox.Maildir requires: read the messages that are there
+                yield from _partial_maildir(path, folder, digest, skipped)
+                continue
             box = mailbox.Maildir(folder, factory=None, create=False)
             for key in sorted(box.iterkeys()):
                 try:
@@ -342,6 +347,32 @@ def iter_maildir_blocks(path: Path, digest, skipped: dict[str, int]):
             skipped["unreadable_file"] = skipped.get("unreadable_file", 0) + 1
             continue
         yield from _block(str(file.relative_to(path)), header, digest, skipped)
+
+
+def _partial_maildir(path: Path, folder: Path, digest, skipped: dict[str, int]):
+    """The messages of a Maildir that has only one of ``cur/`` and ``new/``, named and
+    keyed as ``mailbox.Maildir`` names them (the file name up to its ``:`` info)."""
+    for sub in ("cur", "new"):
+        here = folder / sub
+        if not here.is_dir():
+            continue
+        for file in sorted(here.iterdir()):
+            if file.name.startswith("."):
+                continue
+            if file.is_symlink():
+                skipped["link"] = skipped.get("link", 0) + 1
+                continue
+            if not file.is_file():
+                continue
+            try:
+                with open(file, "rb") as handle:
+                    header = _read_header(handle)
+            except OSError:
+                skipped["unreadable_file"] = skipped.get("unreadable_file", 0) + 1
+                continue
+            key = file.name.split(":", 1)[0]
+            name = str(folder.relative_to(path)) + "/" + key
+            yield from _block(name, header, digest, skipped, _delivered(key))
 
 
 def _delivered(key: str) -> bytes:

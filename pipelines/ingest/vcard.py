@@ -41,7 +41,9 @@ from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.text import decode, sha256_bytes
 from recommender.errors import InputError
 
+# Google's system groups, as Google and Android name them ("My Contacts" before 2018)
 SYSTEM_GROUPS = {"mycontacts", "starred", "* mycontacts", "* starred", "friends & family"}
+SYSTEM_GROUPS |= {"my contacts", "* my contacts"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # properties never kept (binary, and of no use here)
 BINARY = {"PHOTO", "LOGO", "SOUND", "KEY"}
