@@ -291,11 +291,16 @@ def engagement_card(home: Path) -> dict | None:
     return _checked_card(_card_path(home, None, "engagement"))
 
 
-def _own_ranker(home: Path):
-    """(ranker, card) of the newest engagement model: its serving form when it has one (no
-    unpickling), else the verified estimator."""
-    from pipelines.features import FEATURE_COLUMNS
+NO_SERVING = (
+    "{model_id} has no pickle-free serving form (its card names none), and the daily path "
+    "never unpickles a model file: retrain with 'helpnext train'"
+)
 
+
+def _own_ranker(home: Path):
+    """(ranker, card) of the newest engagement model from its serving form (plain arrays,
+    no unpickling). A card without one is refused (:data:`NO_SERVING`): a joblib file runs
+    code when loaded, and whoever can write ``models/`` could forge a card to get there."""
     found = load_serving(home)
     if found is not None:
         from pipelines.portable import ExportError, FeatureSetError, PortableRanker
@@ -309,10 +314,8 @@ def _own_ranker(home: Path):
             raise ModelIntegrityError(
                 f"{card['model_id']}: serving file unusable ({err}); retrain with 'helpnext train'"
             ) from None
-    model, card = load_model(home)
-    if list(getattr(model, "feature_names_in_", FEATURE_COLUMNS)) != FEATURE_COLUMNS:
-        raise StaleModelError(f"{card['model_id']} was made for another feature set")
-    return model, card
+    card = _checked_card(_card_path(home, None, "engagement"))
+    raise ModelIntegrityError(NO_SERVING.format(model_id=card["model_id"]))
 
 
 def selection_of(card: dict | None) -> tuple[str, str]:

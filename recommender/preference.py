@@ -216,15 +216,12 @@ def promoted_model_id(store: Store, owner: int) -> str | None:
     )
 
 
-_LOADED: dict[tuple[str, str], tuple[str, object]] = {}
-
-
 def load_promoted(store: Store, owner: int):
     """(model, model_id) of the promoted preference model of ``owner``, or None.
 
-    Its serving form (:class:`LinearPreference`, plain arrays checked against the card) when
-    it has one; else the joblib artifact, verified against its card before it is unpickled.
-    A model that fails a check raises :class:`ModelIntegrityError`.
+    Its serving form (:class:`LinearPreference`, plain arrays checked against the card); a
+    card without one is refused (the daily path never unpickles a model file). A model
+    that fails a check raises :class:`ModelIntegrityError`.
     """
     from recommender import model_registry
 
@@ -240,14 +237,11 @@ def load_promoted(store: Store, owner: int):
             raise model_registry.ModelIntegrityError(
                 f"preference model {model_id}: serving file unusable ({err}); retrain"
             ) from None
-    card = model_registry.verify_model(home, model_id=model_id, name=MODEL_NAME)
-    key = (str(home), model_id)
-    cached = _LOADED.get(key)
-    if cached is not None and cached[0] == card["artifact_sha256"]:
-        return cached[1], model_id
-    model, card = model_registry.load_model(home, model_id=model_id, name=MODEL_NAME)
-    _LOADED[key] = (card["artifact_sha256"], model)
-    return model, model_id
+    # the daily path never unpickles: a card without a serving form is refused
+    model_registry.verify_model(home, model_id=model_id, name=MODEL_NAME)
+    raise model_registry.ModelIntegrityError(
+        model_registry.NO_SERVING.format(model_id=f"preference model {model_id}")
+    )
 
 
 def rescore(ctx, candidates: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:

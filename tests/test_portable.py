@@ -214,3 +214,30 @@ def test_the_daily_plan_with_a_trained_model_never_imports_scikit_learn(
     assert version.startswith("engagement:engagement-")
     assert int(height) > 0
     assert loaded.strip() == "[]"
+
+
+def test_a_forged_card_without_a_serving_form_never_gets_its_pickle_run(
+    cli, tmp_path, helpnext_home
+):
+    """Whoever can write models/ swaps in a pickle, drops "serving" from the card and
+    recomputes both hashes: the daily path refuses in one line and runs nothing."""
+    import hashlib
+
+    home = _train_home(cli, tmp_path, helpnext_home)
+    card_path = sorted((home / "models").glob("engagement-*.json"))[-1]
+    card = json.loads(card_path.read_text())
+    marker = tmp_path / "ran"
+    artifact = home / "models" / card["artifact"]
+    import pickle
+
+    artifact.write_bytes(pickle.dumps(_Marker(marker)))
+    card["artifact_sha256"] = hashlib.sha256(artifact.read_bytes()).hexdigest()
+    card.pop("serving")
+    card["card_sha256"] = model_registry._card_digest(card)
+    card_path.write_text(json.dumps(card))
+    for command in (("today",), ("score", "--out", str(tmp_path / "s.csv"))):
+        refused = cli(*command)
+        assert refused.exit_code == 1, (command, refused.stdout)
+        assert "never unpickles" in refused.stderr and refused.stderr.count("\n") == 1
+        assert not marker.exists()
+    assert not (tmp_path / "s.csv").exists()
