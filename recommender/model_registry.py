@@ -232,6 +232,18 @@ def _checked_card(card_path: Path) -> dict[str, Any]:
     return card
 
 
+def damage(home: Path, model_id: str, name: str) -> str | None:
+    """Why a saved model's files fail their checks (card, artifact and serving file, bytes
+    only: nothing is unpickled), or None when they are intact."""
+    try:
+        card = verify_model(home, model_id, name)
+        if card.get("serving"):
+            load_serving(home, model_id, name)
+    except (ModelIntegrityError, NotFoundError) as err:
+        return str(err)
+    return None
+
+
 def verify_card(home: Path, model_id: str) -> dict[str, Any]:
     """The card of ``model_id`` with its own checksum checked (bytes only, nothing loaded)."""
     return _checked_card(_card_path(home, model_id, "engagement"))

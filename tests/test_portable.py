@@ -241,3 +241,19 @@ def test_a_forged_card_without_a_serving_form_never_gets_its_pickle_run(
         assert "never unpickles" in refused.stderr and refused.stderr.count("\n") == 1
         assert not marker.exists()
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_models_flags_a_damaged_model_file_without_loading_it(cli, tmp_path, helpnext_home):
+    home = _train_home(cli, tmp_path, helpnext_home)
+    listed = json.loads(cli("models", "--json").stdout)["models"]
+    engagement = [m for m in listed if m["kind"] == "engagement"][-1]
+    assert engagement["files"] == "kept" and engagement["damaged"] is None
+    artifact = home / "models" / f"{engagement['version']}.joblib"
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    artifact.write_bytes(bytes(data))
+    listed = json.loads(cli("models", "--json").stdout)["models"]
+    engagement = [m for m in listed if m["version"] == engagement["version"]][0]
+    assert engagement["files"] == "damaged" and "does not match its card" in engagement["damaged"]
+    shown = cli("models")
+    assert shown.exit_code == 0 and "Damaged:" in shown.stdout and "damaged" in shown.stdout

@@ -118,8 +118,9 @@ def unnever_cmd(
 
 
 def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """Every model trained here: kind, version, when, metrics, promoted or not."""
-    from recommender.model_registry import KEEP_ENV, keep_last, list_models
+    """Every model trained here: kind, version, when, metrics, promoted or not, and whether
+    its files are kept, removed or damaged (checked against its card; nothing is loaded)."""
+    from recommender.model_registry import KEEP_ENV, damage, keep_last, list_models
     from recommender.preference import model_history
     from recommender.store import open_store
 
@@ -129,6 +130,9 @@ def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
     on_disk = {str(c.get("model_id")) for c in list_models(where)}
     for r in rows:
         r["files"] = "kept" if r["version"] in on_disk else "removed"
+        r["damaged"] = damage(where, r["version"], r["kind"]) if r["files"] == "kept" else None
+        if r["damaged"]:
+            r["files"] = "damaged"
     keeping = keep_last()
     if as_json:
         print_json({"models": rows, "keep_last": keeping})
@@ -154,6 +158,9 @@ def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
             r["files"],
         )
     console.print(table)
+    for r in rows:
+        if r["damaged"]:
+            console.print(f"Damaged: {escape(r['damaged'])}", soft_wrap=True)
     console.print(
         f"Model files kept: the promoted ones and the newest {keeping} of each kind "
         f"({KEEP_ENV}); `helpnext train` removes the rest."
