@@ -286,7 +286,7 @@ def write_scores(scores: pl.DataFrame, out: Path) -> Path:
     ``.parquet`` file by extension (CSV cells a spreadsheet would run as a formula are
     neutralised), or any other name: a folder of Parquet files partitioned by owner
     (``owner=<id>/``), like the Spark engine writes."""
-    from recommender.csvsafe import atomic_write_bytes, write_csv
+    from pipelines.csvsafe import atomic_write_bytes, write_csv
 
     out = Path(out)
     suffix = out.suffix.lower()

@@ -21,9 +21,10 @@ from collections import defaultdict
 
 import polars as pl
 
+from pipelines.arrow import ArrowStream
 from recommender.errors import NotFoundError, UsageError
 from recommender.identity import norm_company_expr, norm_name_expr
-from recommender.store import PERSONAL_OWNER, ArrowStream, Store, utcnow
+from recommender.store import PERSONAL_OWNER, Store, utcnow
 
 DEFAULT_THRESHOLD = 88.0
 COMPANY_AGREES = 80.0  # company similarity at or above which two companies are "the same"

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pipelines.errors import HelpnextError, InputError, UsageError
 
-
-class HelpnextError(Exception):
-    """Base class: a problem the user can act on. ``str(err)`` is the whole message."""
-
-    exit_code = 1
-
-
-class InputError(HelpnextError):
-    """A file the user gave us is not what we expected.
-
-    The message names the file, the line (when known) and what was expected.
-    """
-
-    def __init__(self, path: Path | str, message: str, line: int | None = None):
-        self.path = Path(path)
-        self.line = line
-        self.reason = message
-        where = f"{self.path}" if line is None else f"{self.path}, line {line}"
-        super().__init__(f"{where}: {message}")
+__all__ = [
+    "HelpnextError",
+    "InputError",
+    "ModelIntegrityError",
+    "NotFoundError",
+    "PriorIntegrityError",
+    "StaleModelError",
+    "StoreError",
+    "StoreLockedError",
+    "UsageError",
+]
 
 
 class StoreError(HelpnextError):
@@ -48,9 +40,3 @@ class PriorIntegrityError(ModelIntegrityError):
 class StaleModelError(Exception):
     """A sound model made for another feature set (trained before an upgrade): callers
     fall back to the heuristic and tell the user to retrain; not an error of the command."""
-
-
-class UsageError(HelpnextError):
-    """Options that do not make sense together, or a value out of range."""
-
-    exit_code = 2

@@ -15,10 +15,11 @@ from datetime import datetime
 
 import polars as pl
 
+from pipelines.arrow import ArrowStream
 from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
 from pipelines.ingest.placeholders import placeholder_address_expr, placeholder_name_expr
 from recommender.identity import full_name_expr, person_keys, resolve
-from recommender.store import ArrowStream, Store, utcnow
+from recommender.store import Store, utcnow
 from recommender.tombstones import left_out
 
 

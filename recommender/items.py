@@ -15,7 +15,8 @@ from datetime import datetime
 
 import polars as pl
 
-from recommender.store import ArrowStream, Store, utcnow
+from pipelines.arrow import ArrowStream
+from recommender.store import Store, utcnow
 
 ARTICLE_HALF_LIFE_DAYS = 30.0
 JOB_HALF_LIFE_DAYS = 21.0

@@ -23,8 +23,9 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from pipelines.arrow import ArrowStream
 from recommender.actions import HISTORY_COLUMNS
-from recommender.store import ArrowStream, Store, utcnow
+from recommender.store import Store, utcnow
 
 CACHE_VERSION = "1"
 COLUMNS = (*HISTORY_COLUMNS, "rhythm_mean", "rhythm_days", "engagement")

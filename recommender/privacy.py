@@ -20,7 +20,7 @@ the file. Models trained while the person was in the store are listed: they must
 retrained (a model card in ``<home>/models/*.json`` says when its model was trained).
 
 **Export.** :func:`export_store` writes every table as CSV (formula-looking cells
-neutralised, see :mod:`recommender.csvsafe`) plus one JSON file with all of it, into a
+neutralised, see :mod:`pipelines.csvsafe`) plus one JSON file with all of it, into a
 staging folder that is renamed into place, so a reader sees the whole export or none.
 """
 
@@ -38,7 +38,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from recommender.csvsafe import atomic_write_bytes, write_csv
+from pipelines.csvsafe import atomic_write_bytes, write_csv
 from recommender.errors import NotFoundError, StoreError, UsageError
 from recommender.paths import models_dir
 from recommender.store import DUCKDB_CONFIG, Store, utcnow

@@ -12,7 +12,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recommender.csvsafe import is_formula_like, safe_cell, safe_frame, write_csv
+from pipelines.csvsafe import is_formula_like, safe_cell, safe_frame, write_csv
 
 
 def test_known_cells():

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import InputError
 from pipelines.ingest.text import parse_dates, read_table, read_text, sha256_bytes
-from recommender.errors import InputError
 
 ITEM_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.String,

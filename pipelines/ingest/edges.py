@@ -15,9 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import InputError
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.text import decode, sha256_file
-from recommender.errors import InputError
 
 EDGE_SCHEMA = {"src": pl.Int64, "dst": pl.Int64, "weight": pl.Float64, "ts": pl.Int64}
 _COMMENT = ("%", "#")

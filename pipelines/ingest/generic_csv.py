@@ -23,9 +23,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import InputError, UsageError
 from pipelines.ingest.batch import CHANNELS, GIVE_CHANNELS, ImportBatch
 from pipelines.ingest.text import parse_dates, read_table, read_text, sha256_bytes
-from recommender.errors import InputError, UsageError
 
 CONTACT_COLUMNS = ["contact_id"]
 CONTACT_OPTIONAL = [

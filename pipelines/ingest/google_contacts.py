@@ -16,9 +16,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import InputError
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.text import read_table, read_text, sha256_bytes
-from recommender.errors import InputError
 
 MAX_MULTI = 10
 # skipped rows named by line in the import's report

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
+from pipelines.errors import InputError, UsageError
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.placeholders import is_placeholder_address
 from pipelines.ingest.text import read_text, sha256_bytes
-from recommender.errors import InputError, UsageError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NOT_PEOPLE = {"ROOM", "RESOURCE"}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import InputError
 from pipelines.ingest.articles import DATE_ALIASES, TEXT_ALIASES, ItemBatch, read_item_rows
-from recommender.errors import InputError
 
 JOB_COLUMNS = ["title", "company", "location", "text", "url", "date"]
 

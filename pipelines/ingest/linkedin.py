@@ -45,6 +45,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.errors import InputError
 from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
 from pipelines.ingest.linkedin_files import (
     KNOWN_FILES,
@@ -66,7 +67,6 @@ from pipelines.ingest.linkedin_messages import (
 )
 from pipelines.ingest.placeholders import placeholder_name_expr
 from pipelines.ingest.text import parse_dates
-from recommender.errors import InputError
 
 CONNECTIONS_REQUIRED = ("First Name", "Last Name", "Company", "Position", "Connected On")
 CONNECTIONS_OPTIONAL = ("URL", "Email Address")

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import InputError
 from pipelines.ingest.text import Table, decode, read_table, sha256_file
-from recommender.errors import InputError
 
 # files a LinkedIn export may hold that this importer reads (lower-cased base names)
 KNOWN_FILES = (

@@ -258,7 +258,7 @@ def _owner_from_messages(parts: _Parts) -> tuple[str | None, str | None]:
 
 def _content_md5(content: pl.Series) -> pl.Series:
     """md5 hex of each content (null -> md5 of ''), vectorised in DuckDB."""
-    from recommender.store import ArrowStream
+    from pipelines.arrow import ArrowStream
 
     con = duckdb.connect()
     try:

@@ -35,7 +35,7 @@ import polars as pl
 
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.placeholders import is_placeholder_address
-from recommender.errors import InputError, UsageError
+from pipelines.errors import InputError, UsageError
 
 CHUNK = 1 << 20
 MAX_HEADER_BYTES = 1 << 20  # a header block larger than this is not a mail header

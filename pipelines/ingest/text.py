@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from recommender.errors import InputError
+from pipelines.errors import InputError
 
 # the stdlib reader (used to locate errors) must accept fields as long as Polars does
 csv.field_size_limit(2**31 - 1)

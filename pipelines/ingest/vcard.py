@@ -37,9 +37,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import InputError
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.text import decode, sha256_bytes
-from recommender.errors import InputError
 
 # Google's system groups, as Google and Android name them ("My Contacts" before 2018)
 SYSTEM_GROUPS = {"mycontacts", "starred", "* mycontacts", "* starred", "friends & family"}
