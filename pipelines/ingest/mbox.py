@@ -33,9 +33,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import InputError, UsageError
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.placeholders import is_placeholder_address
-from pipelines.errors import InputError, UsageError
 
 CHUNK = 1 << 20
 MAX_HEADER_BYTES = 1 << 20  # a header block larger than this is not a mail header
@@ -337,16 +337,27 @@ def iter_maildir_blocks(path: Path, digest, skipped: dict[str, int]):
             path, "no mail here: expected a Maildir (cur/ and new/ folders) or message files"
         )
     for file in plain:
-        if file.is_symlink():
-            skipped["link"] = skipped.get("link", 0) + 1
-            continue
-        try:
-            with open(file, "rb") as handle:
-                header = _read_header(handle)
-        except OSError:
-            skipped["unreadable_file"] = skipped.get("unreadable_file", 0) + 1
-            continue
-        yield from _block(str(file.relative_to(path)), header, digest, skipped)
+        header = _file_header(file, skipped)
+        if header is not _SKIPPED:
+            yield from _block(str(file.relative_to(path)), header, digest, skipped)
+
+
+_SKIPPED = object()
+
+
+def _file_header(file: Path, skipped: dict[str, int]):
+    """The header of one message file (what :func:`_read_header` reads), or
+    :data:`_SKIPPED` (counted in ``skipped``) for a link, which is never followed, or a
+    file that cannot be read."""
+    if file.is_symlink():
+        skipped["link"] = skipped.get("link", 0) + 1
+        return _SKIPPED
+    try:
+        with open(file, "rb") as handle:
+            return _read_header(handle)
+    except OSError:
+        skipped["unreadable_file"] = skipped.get("unreadable_file", 0) + 1
+        return _SKIPPED
 
 
 def _partial_maildir(path: Path, folder: Path, digest, skipped: dict[str, int]):
@@ -357,18 +368,10 @@ def _partial_maildir(path: Path, folder: Path, digest, skipped: dict[str, int]):
         if not here.is_dir():
             continue
         for file in sorted(here.iterdir()):
-            if file.name.startswith("."):
+            if file.name.startswith(".") or not (file.is_symlink() or file.is_file()):
                 continue
-            if file.is_symlink():
-                skipped["link"] = skipped.get("link", 0) + 1
-                continue
-            if not file.is_file():
-                continue
-            try:
-                with open(file, "rb") as handle:
-                    header = _read_header(handle)
-            except OSError:
-                skipped["unreadable_file"] = skipped.get("unreadable_file", 0) + 1
+            header = _file_header(file, skipped)
+            if header is _SKIPPED:
                 continue
             key = file.name.split(":", 1)[0]
             name = str(folder.relative_to(path)) + "/" + key
