@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.cards import card_digest
 from pipelines.columns import OWNER, TS
 from pipelines.labels import DEFAULT_HORIZON
 
@@ -162,13 +163,6 @@ def deterministic_npz(arrays: dict[str, np.ndarray]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, member.getvalue())
     return buffer.getvalue()
-
-
-def card_digest(card: dict) -> str:
-    """sha256 of a card's content without its own ``card_sha256``."""
-    body = {k: v for k, v in card.items() if k != "card_sha256"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def library_versions() -> dict[str, str]:

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.cards import card_digest as _card_digest
 from recommender.errors import ModelIntegrityError, NotFoundError, StaleModelError, StoreError
 from recommender.paths import ensure_home, models_dir
 
@@ -44,12 +45,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _card_digest(card: dict[str, Any]) -> str:
-    body = {k: v for k, v in card.items() if k != "card_sha256"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -36,7 +36,7 @@ def prior_version(card: dict) -> str:
 
 def read_card(folder: Path | None = None, option: str = "prior") -> dict:
     """A prior's card, its own checksum checked; raises :class:`ModelIntegrityError`."""
-    from pipelines.prior import card_digest
+    from pipelines.cards import card_digest
 
     path = (folder or prior_dir()) / f"{STEMS[option]}.json"
     try:

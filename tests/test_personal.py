@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from pipelines.cards import card_digest
 from pipelines.evaluate import events_from_edges
 from pipelines.ingest.edges import read_edges
 from pipelines.personal import (
@@ -25,7 +26,7 @@ from pipelines.personal import (
     personal_view,
     select_personal,
 )
-from pipelines.prior import SHARED_LOGS, card_digest, deterministic_npz
+from pipelines.prior import SHARED_LOGS, deterministic_npz
 from pipelines.synthetic import GENERATORS, shifting_log
 from recommender.prior import CARD, NPZ, SHIPPED, STEMS, load_prior, load_priors
 from tests.conftest import REPO, shared
