@@ -2,31 +2,33 @@
 
 A personal home holds one owner's events, a few dozen (owner, cutoff) groups to learn
 from: too few for a model of its own to beat a one-line heuristic everywhere. So ``train``
-compares, on the owner's own most recent cutoffs (held out in time: every option is fitted
-on cutoffs older than all of them, and nothing at or after ``as_of`` is read):
+compares, on the owner's own weekly cutoffs before ``as_of`` (nothing at or after it is
+read):
 
-* ``prior``: the engagement model shipped with the package, learned from many people's
-  histories (:mod:`pipelines.prior`);
+* ``prior`` and ``prior:chat``: the engagement models shipped with the package, learned
+  from many people's e-mail-like and chat-like histories (:mod:`pipelines.prior`);
 * ``own``: an engagement model fitted on this owner's history alone
   (:func:`pipelines.train.fit_and_choose`);
-* ``combined``: the two, half each (within-owner percentile ranks);
+* ``avg:a+b+...``: options together (their within-owner percentile ranks averaged);
 * ``base:<name>``: each strong heuristic (Interactions Rank, recency, out-frequency, ...).
 
-Everyone is ranked by the default - the prior and the owner's model together when the owner
-has enough history for a model (:data:`MIN_EVENTS`), else the prior - unless another option
-beats it on the validation cutoffs by more than :data:`GATE_SE` standard errors of the
-paired per-cutoff difference (a few weeks are noisy, and the best of a dozen options on
-them is optimistic). The dormant ties (no exchange in
-:data:`pipelines.features.DORMANT_DAYS` days) are then re-ordered among themselves the same
-way on the *dormant* targets, from the prior as default (an owner has few dormant targets
-to learn from; the prior has thousands), their slots staying those of the overall ranking.
-With fewer than :data:`MIN_VALIDATION` + 1 usable cutoffs, the prior ranks, and the result
-says so.
+The priors and the heuristics learned nothing from this owner, so every past week is held
+out for them and judges them; an option with the owner's model is judged on the newest
+weeks, after every week that model was fitted on. The default ranks everyone - the prior
+that ranked the owner's weeks better, the owner's model (with :data:`MIN_EVENTS` events or
+more) and the heuristic of :data:`PARTNERS` that ranked those weeks best, together - unless
+another option beats it by more than :data:`GATE_SE` standard errors of the paired
+per-cutoff difference (a few weeks are noisy, and the best of a dozen options on them is
+optimistic). The dormant ties (no exchange in :data:`pipelines.features.DORMANT_DAYS`
+days) are then re-ordered among themselves the same way on the *dormant* targets, from the
+better prior as default (an owner has few dormant targets to learn from; the prior has
+thousands), their slots staying those of the overall ranking. With fewer than
+:data:`MIN_VALIDATION` + 1 usable cutoffs, the prior ranks, and the result says so.
 
 Measured over owners of the shared logs and generated logs of five shapes (held out per
-owner, ``benchmarks/bench_personal.py``): the prior and the owner's model together rank
-everyone best on average; the owner's model alone hurts the dormant slice; argmax selection
-over every option lost to this gate on most logs.
+owner, ``benchmarks/bench_personal.py``): the three together beat the prior with the
+owner's model alone on most logs, and judging the priors and heuristics on every past week
+rather than the newest few picks the chat prior for chat-like homes far more often.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ MAX_VALIDATION = 12
 MIN_OWN_GROUPS = 8  # cutoffs an owner-only model needs to be fitted at all
 GATE_SE = 2.0  # standard errors by which a challenger must beat the default on validation
 FALLBACK = "base:ir_28d_w2"  # when no prior can be used
+# the heuristics the default may lean on, one of each memory length: the last exchange,
+# Interactions Rank with 7-, 28- and 56-day half-lives, all-time counts both ways and sent
+PARTNERS = ("recency", "ir_7d_w2", "ir_28d_w2", "ir_56d_w1", "frequency", "out_frequency")
 
 # what the options are called where a person reads them (today's reasons, `models`)
 LABELS = {
@@ -77,11 +82,10 @@ def components(option: str) -> list[str]:
 def label(option: str) -> str:
     """How ``option`` reads in a reason: "ranked by ..."."""
     if option.startswith(AVG):
-        parts = components(option)
-        if OWN in parts and len(parts) == 2:
-            other = next(p for p in parts if p != OWN)
-            return f"your own model and {label(other).split(' (')[0]} together"
-        return " and ".join(label(p) for p in parts) + ", averaged"
+        names = [
+            label(p) if p.startswith(BASE) else label(p).split(" (")[0] for p in components(option)
+        ]
+        return ", ".join(names[:-1]) + f" and {names[-1]} together"
     if option.startswith(BASE):
         name = option[len(BASE) :]
         if name.startswith("ir_"):
@@ -275,24 +279,44 @@ def _choose(results: dict[str, np.ndarray], default: str, k: float = GATE_SE) ->
     return best
 
 
-def compare_options(
-    val: pl.DataFrame, priors: dict, own, seed: int = 0
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """(overall, dormant) NDCG@10 of every option on the validation frame ``val``
-    (owner keys per (cutoff, owner) group, as :func:`pipelines.train.by_group` makes):
-    each prior, each prior with the owner's model, the owner's model, each heuristic."""
+def candidate_options(priors: dict, own) -> list[str]:
+    """The options every selection compares: each prior, each prior with the owner's model,
+    the owner's model, each heuristic."""
     options = list(priors)
     if own is not None:
         options += [f"{AVG}{name}+{OWN}" for name in priors] + [OWN]
-    options += [f"{BASE}{name}" for name in BASELINES]
+    return options + [f"{BASE}{name}" for name in BASELINES]
+
+
+def compare_options(
+    val: pl.DataFrame, priors: dict, own, options: list[str] | None = None, seed: int = 0
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(overall, dormant) NDCG@10 of each option (default: :func:`candidate_options`) on
+    the validation frame ``val`` (owner keys per (cutoff, owner) group, as
+    :func:`pipelines.train.by_group` makes)."""
     mask = segment_mask("dormant", val["age_last_any"].to_numpy())
     dormant = val.filter(pl.Series(mask))
     overall_q, dormant_q, memo = {}, {}, {}
-    for option in options:
+    for option in options if options is not None else candidate_options(priors, own):
         scores = option_scores(option, val, priors, own, memo)
         overall_q[option] = _per_group(val, scores, seed)
         dormant_q[option] = _per_group(dormant, scores[mask], seed)
     return overall_q, dormant_q
+
+
+def defaults(weeks_q: dict[str, np.ndarray], priors: dict, has_own: bool) -> tuple[str, str]:
+    """(everyone's default, the dormant ties' default) from the scores of every past week
+    (``weeks_q``: the options fitted on nothing of the owner's, so each of the owner's
+    weeks is held out for them): the prior that ranked those weeks better (the expert:
+    e-mail-like or chat-like histories) together with the owner's model (when there is one)
+    and the heuristic of :data:`PARTNERS` that ranked them best. Each of the three errs apart
+    from the others, and their mean is rarely worse than the best of them (measured over the
+    shared logs and generated logs of five shapes); the dormant ties have few targets of
+    their own, and the expert ranks them."""
+    expert = max(priors, key=lambda name: float(weeks_q[name].mean()))
+    partner = max(PARTNERS, key=lambda name: float(weeks_q[BASE + name].mean()))
+    own = f"+{OWN}" if has_own else ""
+    return f"{AVG}{expert}{own}+{BASE}{partner}", expert
 
 
 def select_personal(
@@ -334,40 +358,59 @@ def select_personal(
     elif n_older >= MIN_OWN_GROUPS:
         inner = min(max(2, round(0.25 * n_older)), n_older - 1)
         own_val, _ = fit_and_choose(older, inner, random_state=random_state)
-    overall_q, dormant_q = compare_options(val, priors, own_val, seed=random_state)
-    # the prior that suits this history (e-mail-like or chat-like), on the held-out weeks
-    expert = max(priors, key=lambda n: float(overall_q[n].mean())) if priors else fallback
-    default = f"{AVG}{expert}+{OWN}" if f"{AVG}{expert}+{OWN}" in overall_q else expert
+    # the priors and the heuristics learned nothing from this owner: every past week is
+    # held out for them (more weeks, a surer choice); an option with the owner's model is
+    # judged on the weeks after the ones that model was fitted on
+    weeks = by_group(data)
+    weeks_q, weeks_dormant_q = compare_options(weeks, priors, None, seed=random_state)
+    default, dormant_default = (
+        defaults(weeks_q, priors, own_val is not None) if priors else (fallback,) * 2
+    )
+    if own_val is None:
+        frame, overall_q, dormant_q = weeks, weeks_q, weeks_dormant_q
+    else:
+        frame = val
+        overall_q, dormant_q = compare_options(val, priors, own_val, seed=random_state)
+    for option in {default, dormant_default} - set(overall_q):
+        more = compare_options(frame, priors, own_val, [option], seed=random_state)
+        overall_q |= more[0]
+        dormant_q |= more[1]
     overall = _choose(overall_q, default)
     dormant_groups = max(len(v) for v in dormant_q.values())
     if dormant_groups >= MIN_VALIDATION:
-        dormant = _choose(dormant_q, expert)
+        dormant = _choose(dormant_q, dormant_default)
     else:
-        dormant = expert
+        dormant = dormant_default
         notes.append(
-            f"only {dormant_groups} held-out week(s) with a dormant tie written to: dormant "
-            f"ties ranked with {label(expert)}"
+            f"only {dormant_groups} week(s) with a dormant tie written to: dormant "
+            f"ties ranked with {label(dormant_default)}"
         )
+    compared = used[: len(overall_q[default])]  # the weeks judged on, newest first
     comparison = {
-        "measure": "mean NDCG@10 over the held-out cutoffs (newest of your history)",
-        "rule": f"the default ({default}; {expert} for dormant ties) unless another option "
-        f"beats it by more than {GATE_SE:g} standard errors of the paired difference",
-        "validation_cutoffs": [used[i].isoformat() for i in range(n_val)],
+        "measure": "mean NDCG@10 over your newest weekly cutoffs: every past week for the "
+        "priors and heuristics, the weeks after the ones your own model was fitted on for it",
+        "rule": f"the default ({default}; {dormant_default} for dormant ties) unless another "
+        f"option beats it by more than {GATE_SE:g} standard errors of the paired difference",
+        "default": default,
+        "dormant_default": dormant_default,
+        "validation_cutoffs": [c.isoformat() for c in compared],
+        "every_week": {k: round(float(v.mean()), 4) for k, v in weeks_q.items()},
+        "every_week_cutoffs": len(used),
         "overall": {k: round(float(v.mean()), 4) for k, v in overall_q.items()},
         "dormant": {k: round(float(v.mean()), 4) for k, v in dormant_q.items() if len(v)},
         "dormant_groups": dormant_groups,
     }
     heuristics = {k: v for k, v in overall_q.items() if k.startswith(BASE)}
     best_h = max(heuristics, key=lambda k: float(heuristics[k].mean()))
-    if len(overall_q[overall]) == n_val:  # one group per held-out cutoff, newest first
+    if len(overall_q[overall]) == len(compared):  # one group per cutoff, newest first
         comparison["best_heuristic"] = best_h
         comparison["per_cutoff"] = [
             {
-                "cutoff": used[i].isoformat(),
+                "cutoff": cutoff.isoformat(),
                 "chosen": round(float(overall_q[overall][i]), 4),
                 "heuristic": round(float(overall_q[best_h][i]), 4),
             }
-            for i in range(n_val)
+            for i, cutoff in enumerate(compared)
         ]
     own, own_validation = None, {}
     if OWN in components(overall) + components(dormant):

@@ -61,7 +61,7 @@ PRIORS = {
     "prior:chat": (
         "engagement-prior-chat",
         (),
-        (("bursty", 101), ("term_chat", 104)),
+        (("bursty", 101), ("term_chat", 104), ("term_chat", 105), ("term_chat", 106)),
     ),
 }
 N_CUTOFFS = 30

@@ -20,6 +20,7 @@ from pipelines.personal import (
     CHAT_PRIOR,
     COMBINED,
     OWN,
+    PARTNERS,
     PRIOR,
     PersonalRanker,
     label,
@@ -216,10 +217,17 @@ def test_train_compares_the_options_on_the_newest_weeks_and_today_says_which_ran
     )
     chosen = summary["ranking"]
     scores = comparison["overall"]
-    # the default (the better prior and the owner's model together) unless another beat it
-    expert = max((PRIOR, CHAT_PRIOR), key=scores.get)
-    default = f"avg:{expert}+own"
+    # the default: the prior and the heuristic that ranked every past week best (neither
+    # learned anything from this owner), with the owner's model; unless another option beat it
+    weeks = comparison["every_week"]
+    expert = max((PRIOR, CHAT_PRIOR), key=weeks.get)
+    partner = max(PARTNERS, key=lambda name: weeks[f"base:{name}"])
+    default = f"avg:{expert}+own+base:{partner}"
+    assert comparison["default"] == default and comparison["every_week_cutoffs"] > len(
+        comparison["validation_cutoffs"]
+    )
     assert chosen["overall"] == default or scores[chosen["overall"]] > scores[default]
+    assert chosen["dormant"] in comparison["dormant"]
     # held out: every validation cutoff is after every cutoff the owner-only model saw,
     # and before --as-of
     val = [datetime.fromisoformat(c) for c in comparison["validation_cutoffs"]]
@@ -254,6 +262,29 @@ def test_an_overfitting_owner_only_model_is_not_chosen():
         result = select_personal(mine, mine["ts"].max(), prior)
         chosen.append(result.selection.overall)
     assert chosen.count(OWN) <= 1, chosen
+
+
+def _defaults_of_busiest(kind: str, seed: int, n: int = 6) -> list[str | None]:
+    prior = load_priors()[0]
+    events = events_from_edges(GENERATORS[kind](seed=seed))
+    sizes = events.group_by("owner").len().sort(["len", "owner"], descending=[True, False])
+    defaults = []
+    for owner in sizes["owner"].head(n):
+        mine = events.filter(pl.col("owner") == owner)
+        result = select_personal(mine, mine["ts"].max(), prior)
+        defaults.append(result.selection.comparison.get("default"))
+    return defaults
+
+
+def test_the_history_chooses_its_prior_on_every_past_week():
+    """A term's chat is driven by recency, steady e-mail by how often: judged on every past
+    week (the priors learned nothing from this owner), each home's default is built on the
+    prior of its own kind of history, with the heuristic that ranked those weeks best."""
+    chat = [d for d in _defaults_of_busiest("term_chat", 2) if d]
+    assert len(chat) >= 4 and all(d.startswith(f"avg:{CHAT_PRIOR}+") for d in chat), chat
+    assert all(d.endswith("+base:recency") for d in chat), chat
+    mail = _defaults_of_busiest("steady", 2)
+    assert all(d and d.startswith(f"avg:{PRIOR}+own+base:") for d in mail), mail
 
 
 # -- odd homes --------------------------------------------------------------------------------
