@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import zipfile
 
+import polars as pl
 import pytest
 from conftest import TEST_DATA
 
@@ -61,3 +62,68 @@ def test_links_out_of_the_export_are_not_followed(tmp_path):
     assert "messages.csv" not in batch.details  # never read
     assert batch.details["links_not_followed"] >= 1
     assert any("not read (a link leads outside the export)" in n for n in batch.notes)
+
+
+def _calendar(*events: str) -> str:
+    body = "".join(
+        "BEGIN:VEVENT\r\n" + e + "ORGANIZER:mailto:me@example.com\r\n"
+        "ATTENDEE;CN=Dana:mailto:dana@acme.com\r\nEND:VEVENT\r\n"
+        for e in events
+    )
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n{body}END:VCALENDAR\r\n"
+
+
+def test_an_endless_minutely_rule_keeps_its_last_thousand_occurrences(tmp_path):
+    from datetime import datetime, timedelta
+
+    from pipelines.ingest.ics import read_ics
+
+    ics = tmp_path / "endless.ics"
+    ics.write_text(
+        _calendar(
+            "UID:endless\r\nDTSTART:19000101T000000Z\r\nDURATION:PT1M\r\nRRULE:FREQ=MINUTELY\r\n",
+            "UID:once\r\nDTSTART:20240301T100000Z\r\nDTEND:20240301T110000Z\r\n",
+        )
+    )
+    now = datetime(2025, 1, 1)
+    batch = read_ics(ics, ["me@example.com"], now=now)
+    ts = batch.interactions.sort("ts")["ts"]
+    # the one-off meeting, then the endless rule's last 1000 minutes before now
+    assert ts[0] == datetime(2024, 3, 1, 10)
+    assert ts.len() == 1 + 1000
+    assert ts[1] == now - timedelta(minutes=1000) and ts[-1] == now - timedelta(minutes=1)
+    assert batch.details["recurring"] == {
+        "occurrences_kept": 1000,
+        "rules_capped": 1,
+        "cap_per_rule": 1000,
+    }
+    assert (
+        "1 recurring event capped at the last 1,000 occurrences each "
+        "(1,000 kept; older ones left out)" in batch.notes
+    )
+
+
+def test_a_rule_that_ended_keeps_its_last_periods_and_a_short_one_all(tmp_path):
+    from datetime import datetime
+
+    from pipelines.ingest.ics import read_ics
+
+    ics = tmp_path / "daily.ics"
+    ics.write_text(
+        _calendar(
+            # daily 2000-01-01 .. 2009-12-31: 3653 days, the last 1000 kept
+            "UID:daily\r\nDTSTART:20000101T090000Z\r\nDURATION:PT15M\r\n"
+            "RRULE:FREQ=DAILY;UNTIL=20091231T090000Z\r\n",
+            # weekly, 10 times: all kept, not capped
+            "UID:weekly\r\nDTSTART:20240101T090000Z\r\nDURATION:PT30M\r\n"
+            "RRULE:FREQ=WEEKLY;COUNT=10\r\n",
+        )
+    )
+    batch = read_ics(ics, ["me@example.com"], now=datetime(2025, 1, 1))
+    by_thread = batch.interactions.group_by("thread").agg(
+        n=pl.len(), first=pl.col("ts").min(), last=pl.col("ts").max()
+    )
+    rows = {r["thread"]: (r["n"], r["first"], r["last"]) for r in by_thread.to_dicts()}
+    assert rows["daily"] == (1000, datetime(2007, 4, 7, 9), datetime(2009, 12, 31, 9))
+    assert rows["weekly"] == (10, datetime(2024, 1, 1, 9), datetime(2024, 3, 4, 9))
+    assert batch.details["recurring"]["rules_capped"] == 1
