@@ -223,13 +223,20 @@ def _to_utc(value: datetime) -> datetime:
     return value
 
 
+_FOUR_DIGIT_YEAR = re.compile(r"(?<![\d:+-])(\d{4})(?=\s+\d{1,2}:\d{2})")
+
+
 def _parse_date(raw: str | None, from_line: bytes) -> datetime | None | bool:
     """The message time (naive UTC); False when a Date header is present but unparseable."""
     if raw is not None and str(raw).strip():
         try:
-            return _to_utc(parsedate_to_datetime(str(raw)))
+            when = _to_utc(parsedate_to_datetime(str(raw)))
         except (TypeError, ValueError, IndexError, OverflowError):
             return False
+        # the parser reads a two-digit year (and so "0000") as 19xx or 20xx: a year
+        # written with four digits must be the one read
+        year = _FOUR_DIGIT_YEAR.search(str(raw))
+        return when if year is None or int(year.group(1)) == when.year else False
     match = _FROM_LINE_DATE.match(from_line)
     if match:
         try:
