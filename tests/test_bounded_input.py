@@ -127,3 +127,49 @@ def test_a_rule_that_ended_keeps_its_last_periods_and_a_short_one_all(tmp_path):
     assert rows["daily"] == (1000, datetime(2007, 4, 7, 9), datetime(2009, 12, 31, 9))
     assert rows["weekly"] == (10, datetime(2024, 1, 1, 9), datetime(2024, 3, 4, 9))
     assert batch.details["recurring"]["rules_capped"] == 1
+
+
+def test_maildir_links_out_of_the_folder_are_named_and_not_followed(tmp_path):
+    import shutil
+
+    from pipelines.ingest.mbox import read_maildir
+
+    mutt = TEST_DATA / "maildir" / "mutt"
+    box = tmp_path / "Mail"
+    for sub in ("cur", "new", "tmp"):
+        (box / sub).mkdir(parents=True)
+    first = sorted((mutt / "cur").iterdir())[0]
+    shutil.copy(first, box / "cur" / first.name)
+    # elsewhere: a Maildir++ folder and one message, both linked into the box
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(mutt / ".Sent", outside / ".Sent")
+    secret = sorted((mutt / "cur").iterdir())[1]
+    shutil.copy(secret, outside / "secret")
+    (box / ".Sent").symlink_to(outside / ".Sent", target_is_directory=True)
+    (box / "cur" / "1700000000.M1P1Q1.host:2,S").symlink_to(outside / "secret")
+    batch = read_maildir(box, ["me@example.com"])
+    assert batch.details["skipped"]["link"] == 2
+    assert batch.details["links_not_followed"] == [".Sent", "cur/1700000000.M1P1Q1.host:2,S"]
+    assert (
+        "2 links not followed (files are read only inside the folder): .Sent, "
+        "cur/1700000000.M1P1Q1.host:2,S" in batch.notes
+    )
+    assert set(batch.interactions["direction"]) == {"in"}  # nothing of .Sent was read
+
+
+def test_an_error_quotes_a_short_excerpt_of_a_huge_value(tmp_path, cli):
+    edges = tmp_path / "edges.txt"
+    edges.write_text("1 2 1700000000\n" + "9" * 40 + "x" * (2 << 20) + " 2 1700000001\n")
+    result = cli("import", "edges", edges)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"helpnext: error: {edges}, line 2: SRC '{'9' * 40 + 'x' * 40}'... "
+        "(2,097,192 characters) is not an integer id"
+    )
+
+
+def test_no_error_message_is_longer_than_a_thousand_characters():
+    from pipelines.errors import InputError
+
+    err = InputError("f.csv", "x" * 5_000_000, line=3)
+    assert str(err) == "f.csv, line 3: " + "x" * 1000 + "... (message cut)"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.errors import InputError
+from pipelines.errors import InputError, excerpt
 from pipelines.ingest.text import parse_dates, read_table, read_text, sha256_bytes
 
 ITEM_SCHEMA: dict[str, pl.DataType] = {
@@ -123,7 +123,9 @@ def _parse_json_dates(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
     if len(bad):
         row = int(bad[0])
         raise InputError(
-            path, f"date {frame['date'][row]!r} is not {DATE_HINT}", line=int(frame["__line"][row])
+            path,
+            f"date {excerpt(frame['date'][row])} is not {DATE_HINT}",
+            line=int(frame["__line"][row]),
         )
     return parsed
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.dates import EARLIEST, latest, span_text
-from pipelines.errors import InputError
+from pipelines.errors import InputError, excerpt
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.text import decode, sha256_file
 
@@ -90,12 +90,14 @@ def _locate_bad(path: Path, ncols: int) -> InputError:
             )
         for name, value in zip(("SRC", "DST"), fields[:2], strict=True):
             if not re.fullmatch(r"-?\d+", value):
-                return InputError(path, f"{name} {value!r} is not an integer id", line=number)
+                return InputError(
+                    path, f"{name} {excerpt(value)} is not an integer id", line=number
+                )
         for name, value in (("TS", fields[-1]),) + ((("WEIGHT", fields[2]),) if ncols == 4 else ()):
             try:
                 float(value)
             except ValueError:
-                return InputError(path, f"{name} {value!r} is not a number", line=number)
+                return InputError(path, f"{name} {excerpt(value)} is not a number", line=number)
     return InputError(path, "cannot read as an edge list")
 
 

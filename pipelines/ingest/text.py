@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.dates import EARLIEST, outside, span_text
-from pipelines.errors import InputError
+from pipelines.errors import InputError, excerpt
 
 # the stdlib reader (used to locate errors) must accept fields as long as Polars does
 csv.field_size_limit(2**31 - 1)
@@ -685,12 +685,14 @@ def parse_dates(
                 parsed = parsed.with_columns(day_first.alias(c))
                 example = frame[c].filter(unread)[0]
                 table.notes.append(
-                    f"{Path(str(table.label)).name}: {c} read day-first (e.g. {example!r})"
+                    f"{Path(str(table.label)).name}: {c} read day-first (e.g. {excerpt(example)})"
                 )
         bad = (frame[c].is_not_null() & parsed[c].is_null()).arg_true()
         if len(bad):
             row = int(bad[0])
-            keep = table.skip_rows(bad.to_list(), f"{c} {frame[c][row]!r} is not {DATE_HINT}")
+            keep = table.skip_rows(
+                bad.to_list(), f"{c} {excerpt(frame[c][row])} is not {DATE_HINT}"
+            )
             frame, parsed = frame.filter(keep), parsed.filter(keep)
         if c in required:
             missing = parsed[c].is_null().arg_true()
@@ -714,7 +716,7 @@ def _in_range(
         if len(bad):
             row = int(bad[0])
             keep = table.skip_rows(
-                bad.to_list(), f"{c} {frame[c][row]!r} is outside {span_text(first)}"
+                bad.to_list(), f"{c} {excerpt(frame[c][row])} is outside {span_text(first)}"
             )
             frame, parsed = frame.filter(keep), parsed.filter(keep)
     return parsed
