@@ -9,6 +9,7 @@ import platformdirs
 
 ENV_HOME = "HELPNEXT_HOME"
 STORE_FILE = "helpnext.duckdb"
+PENDING_ERASURE_FILE = "forget-pending.json"  # see recommender.erasure
 
 
 def user_home(explicit: Path | str | None = None) -> Path:
@@ -30,6 +31,11 @@ def ensure_home(home: Path) -> Path:
 
 def store_path(home: Path) -> Path:
     return home / STORE_FILE
+
+
+def pending_path(home: Path) -> Path:
+    """The record of a forget not yet finished (contact ids only)."""
+    return home / PENDING_ERASURE_FILE
 
 
 def models_dir(home: Path) -> Path:
