@@ -23,7 +23,7 @@ import duckdb
 
 from recommender.errors import StoreError, StoreLockedError
 from recommender.paths import ensure_home, pending_path, store_path, user_home
-from recommender.schema import LATEST_VERSION, MIGRATIONS
+from recommender.schema import AFTER_MIGRATION, LATEST_VERSION, MIGRATIONS
 
 PERSONAL_OWNER = "me"
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -197,6 +197,11 @@ def _migrate(store: Store) -> None:
             continue
         with store.transaction():
             con.execute(sql)
+            if version in AFTER_MIGRATION:
+                import importlib
+
+                module, function = AFTER_MIGRATION[version].split(":")
+                getattr(importlib.import_module(module), function)(store)
             con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utcnow()])
 
 

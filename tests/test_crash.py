@@ -238,9 +238,10 @@ def _train_available() -> bool:
 
 @pytest.mark.skipif(not _train_available(), reason="helpnext train not built yet")
 def test_kill_during_train_leaves_only_whole_models(tmp_path):
-    """``helpnext train`` killed at random: the store is unchanged, and every model card
-    left in the models folder verifies against its artifact (none half-written)."""
-    from recommender.model_registry import history, list_models, verify_model
+    """``helpnext train`` killed at random: the store is unchanged but for the record of
+    the models saved (each names a card that verifies), and every model card left in the
+    models folder verifies against its artifact (none half-written)."""
+    from recommender.model_registry import history, home_records, list_models, verify_model
 
     rng = random.Random(7)
     home = tmp_path / "home"
@@ -249,9 +250,15 @@ def test_kill_during_train_leaves_only_whole_models(tmp_path):
     command = ["train", "--as-of", "2024-06-01"]
     for _ in range(2):
         kill_once(home, command, rng.uniform(2.0, 12.0), rng)
-        assert counts(home) == before
+        got = counts(home)
+        assert {k: v for k, v in got.items() if k != "model_files"} == {
+            k: v for k, v in before.items() if k != "model_files"
+        }
         for card in list_models(home):
             assert verify_model(home, card["model_id"])["model_id"] == card["model_id"]
+        recorded = home_records(home)
+        for model_id in recorded:
+            assert verify_model(home, model_id, recorded=recorded)["model_id"] == model_id
         history(home)  # the registry parses (or is absent)
         registry = home / "models" / "registry.json"
         if registry.exists():
