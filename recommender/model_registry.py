@@ -36,7 +36,7 @@ from typing import Any
 
 from pipelines.cards import card_digest as _card_digest
 from recommender.errors import ModelIntegrityError, NotFoundError, StaleModelError, StoreError
-from recommender.paths import ensure_home, models_dir
+from recommender.paths import ensure_home, models_dir, private_dir
 
 CARD_VERSION = 1
 REGISTRY_FILE = "registry.json"
@@ -93,8 +93,7 @@ def save_model(
 
     if not name.replace("-", "").replace("_", "").isalnum():
         raise StoreError(f"model name {name!r}: use letters, digits, '-' and '_' only")
-    folder = models_dir(ensure_home(Path(home)))
-    folder.mkdir(mode=0o700, exist_ok=True)
+    folder = private_dir(models_dir(ensure_home(Path(home))))
     history = _read_registry(folder)  # a damaged registry stops us before any file is written
     now = now or datetime.now(UTC).replace(tzinfo=None)
     model_id = f"{name}-{now:%Y%m%dT%H%M%S%fZ}"

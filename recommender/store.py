@@ -80,21 +80,26 @@ class Store:
         if self._in_tx:
             yield self.con
             return
-        self.con.execute("BEGIN TRANSACTION")
-        self._in_tx = True
+        # DuckDB creates the WAL at the first write: owner-only from its first byte
+        old_umask = os.umask(0o077)
         try:
-            yield self.con
-        except BaseException:
-            self._in_tx = False
+            self.con.execute("BEGIN TRANSACTION")
+            self._in_tx = True
             try:
-                self.con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
-            raise
-        self._in_tx = False
-        self.con.execute("COMMIT")
+                yield self.con
+            except BaseException:
+                self._in_tx = False
+                try:
+                    self.con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise
+            self._in_tx = False
+            self.con.execute("COMMIT")
+        finally:
+            os.umask(old_umask)
         if not self.read_only:
-            _restrict(self.path)  # DuckDB creates the WAL at the first write: keep it private
+            _restrict(self.path)  # and a store made by an older helpnext
 
     # -- small helpers ------------------------------------------------------------------
     def scalar(self, sql: str, params: list | tuple | None = None):
