@@ -3,7 +3,8 @@
 Builds each input in a temporary folder (never committed) and runs the real CLI import on
 it in a child process, printing wall time, CPU time, peak RSS and the outcome:
 
-1. zip bomb: a ~2 MB LinkedIn zip whose messages.csv inflates to 2 GB of one line;
+1. zip bomb: a ~2 MB LinkedIn zip whose messages.csv inflates to 2 GB of one line, and a
+   ~0.6 MB one whose Connections.csv inflates to 600 MB (under the size cap, over 100x);
 2. long line: a LinkedIn folder whose Connections.csv holds one 200 MB line;
 3. long field: a contacts.csv with a 50 MB contact id (a line over 16 MB: refused), and
    one with a 4 MB contact id (over the 1 MB field cap: that row is skipped);
@@ -47,6 +48,17 @@ def zip_bomb(folder: Path) -> list[str]:
             member.write(MESSAGES_HEADER.encode())
             for _ in range(128):  # 2 GB
                 member.write(chunk)
+    return ["import", "linkedin", str(path)]
+
+
+def zip_ratio(folder: Path) -> list[str]:
+    path = folder / "ratio.zip"
+    row = b"Ana,Lee,,,Acme,Eng,04 Jul 2023\n" * (1 << 15)  # 1 MB of rows
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("Connections.csv", "w", force_zip64=True) as member:
+            member.write(CONNECTIONS_HEADER.encode())
+            for _ in range(600):
+                member.write(row)
     return ["import", "linkedin", str(path)]
 
 
@@ -125,6 +137,7 @@ def every_second(folder: Path) -> list[str]:
 
 CASES = {
     "zip_bomb": zip_bomb,
+    "zip_ratio": zip_ratio,
     "long_line": long_line,
     "long_field": long_field,
     "big_field": big_field,
