@@ -173,3 +173,24 @@ def test_no_error_message_is_longer_than_a_thousand_characters():
 
     err = InputError("f.csv", "x" * 5_000_000, line=3)
     assert str(err) == "f.csv, line 3: " + "x" * 1000 + "... (message cut)"
+
+
+def test_a_rule_with_several_days_a_week_keeps_its_most_recent_thousand(tmp_path):
+    from datetime import datetime
+
+    from pipelines.ingest.ics import read_ics
+
+    ics = tmp_path / "standup.ics"
+    ics.write_text(
+        _calendar(
+            "UID:standup\r\nDTSTART:20000103T090000Z\r\nDURATION:PT15M\r\n"
+            "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR\r\n"
+        )
+    )
+    batch = read_ics(ics, ["me@example.com"], now=datetime(2025, 1, 1))
+    ts = batch.interactions["ts"].sort()
+    assert ts.len() == 1000
+    assert ts[-1] == datetime(2024, 12, 31, 9)  # the last weekday before now
+    assert ts[0] == datetime(2021, 3, 3, 9)  # 200 weeks of 5 days back
+    assert set(ts.dt.weekday()) == {1, 2, 3, 4, 5}
+    assert batch.details["recurring"]["rules_capped"] == 1

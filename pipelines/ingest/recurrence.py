@@ -3,19 +3,20 @@
 ``recurring-ical-events`` expands a rule from its DTSTART (dateutil builds the whole list
 of starts in the asked span), so ``RRULE:FREQ=MINUTELY`` with no end, from 1900, asks for
 tens of millions of occurrences. Here each recurring event keeps at most
-:data:`MAX_OCCURRENCES`:
+:data:`MAX_OCCURRENCES`, its most recent ones:
 
 * a rule that repeats weekly or faster (a fixed period in wall-clock time) is read over
   its last :data:`MAX_OCCURRENCES` periods before it ends (its UNTIL, or now): its start is
   moved forward by whole periods, which gives the same occurrences in that span without
   walking the ones before it; a rule with a COUNT over :data:`MAX_COUNT` is read as
   endless;
-* occurrences are taken span by span from the start (an hour, doubling up to 30 days), so
-  no span holds more than 30 days of them, and reading stops at :data:`MAX_OCCURRENCES`.
+* the most occurrences the rule can then give is bounded from its frequency and BY-lists
+  (:func:`_most`). Up to :data:`DIRECT_LIMIT`, they are expanded at once and the last
+  :data:`MAX_OCCURRENCES` kept; above it (several a second: a hostile rule) they are taken
+  span by span from the start (an hour, doubling up to 30 days, so no span holds more than
+  30 days of them) and reading stops at the cap.
 
-A weekly meeting keeps its last 1000 weeks (19 years), a daily one its last 1000 days; a
-rule that gives more than 1000 occurrences in that span (several a period) keeps the
-first 1000 and is counted as capped.
+A weekly meeting keeps its last 1000 weeks (19 years), a daily one its last 1000 days.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from datetime import UTC, datetime, timedelta
 
 MAX_OCCURRENCES = 1000  # per recurring event
 MAX_COUNT = 10_000  # a COUNT above this is read as no end (then capped as above)
+DIRECT_LIMIT = 50_000  # occurrences a rule may give to be expanded in one go
+# wall-clock days a period spans at the most, by dateutil frequency (YEARLY=0 ... SECONDLY=6)
+_DAYS_PER_PERIOD = {0: 366, 1: 31, 2: 7, 3: 1, 4: 1, 5: 1, 6: 1}
 _FIRST_SPAN = timedelta(hours=1)
 _MAX_SPAN = timedelta(days=30)
 _EARLIEST = datetime(1900, 1, 1)
@@ -93,6 +97,31 @@ def _replace(rule, **changes):
     return new
 
 
+def _most(rule, now: datetime) -> int:
+    """The most occurrences ``rule`` (a dateutil rrule, after :func:`_bounded`) can give
+    from its start to ``now``: periods x days a period x times a day it names."""
+    start = rule._dtstart
+    span = _wall(now, start) - start.replace(tzinfo=None)
+    if span <= timedelta(0):
+        return 0
+    period = _PERIOD.get(rule._freq)
+    if period is not None:
+        periods = math.ceil(span / (period * rule._interval))
+    else:  # months or years
+        months = span.days / 28 + 1
+        periods = math.ceil(months / (rule._interval * (12 if rule._freq == 0 else 1)))
+    # a period of an hour or less holds one of its own unit, times the finer BY-lists
+    finer = {4: ("_byminute", "_bysecond"), 5: ("_bysecond",), 6: ()}.get(
+        rule._freq, ("_byhour", "_byminute", "_bysecond")
+    )
+    per_period = _DAYS_PER_PERIOD[rule._freq]
+    for name in finer:
+        values = getattr(rule, name, None)
+        per_period *= len(values) if values else 1
+    most = periods * per_period
+    return min(most, rule._count) if rule._count else most
+
+
 def occurrences(calendar, now: datetime, stats: Expansion) -> Iterator:
     """The occurrences (icalendar components) of ``calendar``'s events up to ``now``
     (naive UTC), each recurring event bounded as the module says."""
@@ -113,25 +142,41 @@ def occurrences(calendar, now: datetime, stats: Expansion) -> Iterator:
                 moved = moved or was_moved
         if moved:  # the event's own start is older than the periods kept: left out too
             rules[0]._rdate = [d for d in rules[0]._rdate if d != recurrence.start]
-        # before the first rule starts: the event's own start, RDATEs, modifications
-        first = min(r._dtstart.replace(tzinfo=None) for r in rules[1:]) - timedelta(days=1)
-        seen: set = set()
-        kept = 0
-        lo, span = max(first, _EARLIEST), _FIRST_SPAN
-        spans = [(_EARLIEST, lo)] if lo > _EARLIEST else []
-        while kept < MAX_OCCURRENCES and (spans or lo < now):
-            if spans:
-                span_lo, span_hi = spans.pop()
-            else:
-                span_lo, span_hi = lo, min(lo + span, now)
-                lo, span = span_hi, min(span * 2, _MAX_SPAN)
-            for occurrence in series.between(span_lo, span_hi):
-                if occurrence.id in seen:
-                    continue  # on the edge of two spans
-                seen.add(occurrence.id)
-                kept += 1
+        if sum(_most(rule, now) for rule in rules[1:]) <= DIRECT_LIMIT:
+            found = sorted(series.between(_EARLIEST, now))
+            capped = len(found) > MAX_OCCURRENCES
+            found = found[-MAX_OCCURRENCES:]  # the most recent
+            kept = len(found)
+            for occurrence in found:
                 yield occurrence.as_component(query.keep_recurrence_attributes)
-                if kept >= MAX_OCCURRENCES:
-                    break
+        else:
+            kept = yield from _span_by_span(query, series, rules, now)
+            capped = kept >= MAX_OCCURRENCES
         stats.recurring_kept += kept
-        stats.rules_capped += int(moved or kept >= MAX_OCCURRENCES)
+        stats.rules_capped += int(moved or capped)
+
+
+def _span_by_span(query, series, rules, now: datetime):
+    """Yield the first MAX_OCCURRENCES occurrences of ``series``, span by span; return
+    how many."""
+    # before the first rule starts: the event's own start, RDATEs, modifications
+    first = min(r._dtstart.replace(tzinfo=None) for r in rules[1:]) - timedelta(days=1)
+    seen: set = set()
+    kept = 0
+    lo, span = max(first, _EARLIEST), _FIRST_SPAN
+    spans = [(_EARLIEST, lo)] if lo > _EARLIEST else []
+    while kept < MAX_OCCURRENCES and (spans or lo < now):
+        if spans:
+            span_lo, span_hi = spans.pop()
+        else:
+            span_lo, span_hi = lo, min(lo + span, now)
+            lo, span = span_hi, min(span * 2, _MAX_SPAN)
+        for occurrence in series.between(span_lo, span_hi):
+            if occurrence.id in seen:
+                continue  # on the edge of two spans
+            seen.add(occurrence.id)
+            kept += 1
+            yield occurrence.as_component(query.keep_recurrence_attributes)
+            if kept >= MAX_OCCURRENCES:
+                break
+    return kept
