@@ -245,7 +245,7 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
         try:
             for event in occurrences(cal, now, expansion):
                 read_event(event, floating_tz)
-        except (ValueError, TypeError, KeyError) as err:
+        except (ValueError, TypeError, KeyError, OverflowError) as err:
             raise InputError(path, f"cannot expand the events ({str(err)[:80]})") from None
     details = {
         "occurrences": events,
