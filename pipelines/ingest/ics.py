@@ -2,7 +2,8 @@
 
 Each meeting with attendees is an interaction (channel ``meeting``) with every other
 attendee who did not decline (``PARTSTAT=DECLINED``; rooms and resources are not people).
-Recurring events are expanded with ``recurring-ical-events`` up to the import time; only
+Recurring events are expanded with ``recurring-ical-events`` up to the import time, each
+keeping at most its last 1,000 occurrences (:mod:`pipelines.ingest.recurrence`); only
 occurrences that have started count. Times honour their zone (``TZID``, ``VTIMEZONE``,
 ``X-WR-TIMEZONE`` for floating times) and are stored as naive UTC; all-day events start at
 midnight UTC. Direction: ``out`` when the owner organised it (or nobody is named as
