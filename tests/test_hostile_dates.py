@@ -132,3 +132,16 @@ def test_as_of_far_in_the_future_is_one_line_and_a_usage_error(cli):
         assert result.stderr.strip() == (
             f"helpnext: error: --as-of '9999-12-31' is outside {span_text()}"
         )
+
+
+def test_an_article_dated_year_0000_is_a_clear_line(cli, tmp_path):
+    items = tmp_path / "items.jsonl"
+    items.write_text(
+        '{"title": "A", "url": "https://a.example/1", "date": "2024-06-01"}\n'
+        '{"title": "B", "url": "https://a.example/2", "date": "0000-01-01"}\n'
+    )
+    result = cli("import", "articles", items)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"helpnext: error: {items}, line 2: date '0000-01-01' is outside {span_text()}"
+    )
