@@ -80,7 +80,7 @@ def finish_pending(store, home: Path) -> None:
         int(r[0])
         for r in store.con.execute(
             "SELECT coalesce(merged_into, contact_id) FROM contacts "
-            "WHERE list_contains(?, contact_id)",
+            "WHERE list_contains(?::BIGINT[], contact_id)",
             [ids],
         ).fetchall()
     ]

@@ -377,3 +377,12 @@ def test_forget_killed_at_random_moments_leaves_nothing_of_the_person(tmp_path):
             assert still == counts(baseline)["contacts"]
         else:
             assert sorted(p.name for p in home.iterdir()) == [STORE]
+
+
+def test_a_damaged_erasure_record_still_rewrites_the_store(tmp_path):
+    home = _forget_baseline(tmp_path)
+    (home / "forget-pending.json").write_text("{not json")
+    (home / ".helpnext.duckdb.abc123.tmp").write_bytes(b"a copy left by a killed rewrite")
+    done = _next_command(home, "stats")
+    assert "finishing a forget that was interrupted" in done.stderr
+    assert sorted(p.name for p in home.iterdir()) == [STORE]
