@@ -3,12 +3,15 @@
 Builds each input in a temporary folder (never committed) and runs the real CLI import on
 it in a child process, printing wall time, CPU time, peak RSS and the outcome:
 
-1. zip bomb: a ~2 MB LinkedIn zip whose messages.csv inflates to 2 GB of one line;
+1. zip bomb: a ~2 MB LinkedIn zip whose messages.csv inflates to 2 GB of one line, and a
+   ~0.6 MB one whose Connections.csv inflates to 600 MB (under the size cap, over 100x);
 2. long line: a LinkedIn folder whose Connections.csv holds one 200 MB line;
 3. long field: a contacts.csv with a 50 MB contact id (a line over 16 MB: refused), and
    one with a 4 MB contact id (over the 1 MB field cap: that row is skipped);
 4. big photo: a 40 MB vCard with one 30 MB base64 PHOTO (unfolded) among 1,000 cards;
-5. Android address book: 20,000 vCard 2.1 quoted-printable cards, one of them broken.
+5. Android address book: 20,000 vCard 2.1 quoted-printable cards, one of them broken;
+6. endless rule: a calendar event repeating every minute since 1900 with no end, and one
+   repeating every second of every day (BYHOUR/BYMINUTE/BYSECOND) since 1970.
 
 Target: each within 1 GB peak, refused or imported with one clear line.
 
@@ -45,6 +48,17 @@ def zip_bomb(folder: Path) -> list[str]:
             member.write(MESSAGES_HEADER.encode())
             for _ in range(128):  # 2 GB
                 member.write(chunk)
+    return ["import", "linkedin", str(path)]
+
+
+def zip_ratio(folder: Path) -> list[str]:
+    path = folder / "ratio.zip"
+    row = b"Ana,Lee,,,Acme,Eng,04 Jul 2023\n" * (1 << 15)  # 1 MB of rows
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("Connections.csv", "w", force_zip64=True) as member:
+            member.write(CONNECTIONS_HEADER.encode())
+            for _ in range(600):
+                member.write(row)
     return ["import", "linkedin", str(path)]
 
 
@@ -99,13 +113,38 @@ def android_book(folder: Path) -> list[str]:
     return ["import", "vcard", str(path)]
 
 
+def _calendar(folder: Path, name: str, start: str, rule: str) -> list[str]:
+    path = folder / f"{name}.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{name}\r\nDTSTART:{start}\r\nDURATION:PT1M\r\nRRULE:{rule}\r\n"
+        "ORGANIZER:mailto:me@example.com\r\nATTENDEE:mailto:dana@acme.com\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    return ["import", "ics", str(path), "--me", "me@example.com"]
+
+
+def endless_rule(folder: Path) -> list[str]:
+    return _calendar(folder, "endless", "19000101T000000Z", "FREQ=MINUTELY")
+
+
+def every_second(folder: Path) -> list[str]:
+    hours = ",".join(str(h) for h in range(24))
+    sixty = ",".join(str(m) for m in range(60))
+    rule = f"FREQ=DAILY;BYHOUR={hours};BYMINUTE={sixty};BYSECOND={sixty}"
+    return _calendar(folder, "every-second", "19700101T000000Z", rule)
+
+
 CASES = {
     "zip_bomb": zip_bomb,
+    "zip_ratio": zip_ratio,
     "long_line": long_line,
     "long_field": long_field,
     "big_field": big_field,
     "big_photo": big_photo,
     "android_book": android_book,
+    "endless_rule": endless_rule,
+    "every_second": every_second,
 }
 
 

@@ -8,6 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+EXCERPT_CHARS = 80  # of input quoted in a message
+MAX_MESSAGE_CHARS = 1000  # a message longer than this is cut (it still names the file)
+
+
+def excerpt(value, limit: int = EXCERPT_CHARS) -> str:
+    """``repr(value)``, or its first ``limit`` characters and how long it was: an error
+    quotes input, never a 50 MB line of it."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(value)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
 
 class HelpnextError(Exception):
     """Base class: a problem the user can act on. ``str(err)`` is the whole message."""
@@ -24,6 +36,8 @@ class InputError(HelpnextError):
     def __init__(self, path: Path | str, message: str, line: int | None = None):
         self.path = Path(path)
         self.line = line
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[:MAX_MESSAGE_CHARS] + "... (message cut)"
         self.reason = message
         where = f"{self.path}" if line is None else f"{self.path}, line {line}"
         super().__init__(f"{where}: {message}")

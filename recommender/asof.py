@@ -1,4 +1,5 @@
-"""``--as-of`` values: a date, an ISO datetime or unix seconds, as naive UTC.
+"""``--as-of`` values: a date, an ISO datetime or unix seconds, as naive UTC, from
+1970-01-01 to a year past now (:mod:`pipelines.dates`).
 
 Kept free of heavy imports: the feedback fast path parses dates too.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pipelines.dates import check_as_of
 from recommender.errors import UsageError
 
 
@@ -25,4 +27,7 @@ def parse_as_of(value: str | None) -> datetime | None:
         ) from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    try:
+        return check_as_of(parsed, f"--as-of {value!r}")
+    except ValueError as err:
+        raise UsageError(str(err)) from None

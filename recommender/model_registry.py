@@ -5,6 +5,12 @@ the artifact's sha256 matches the card's, and that the card itself is unchanged 
 carries a sha256 of its own content), and refuses with :class:`ModelIntegrityError`
 *before* anything is unpickled.
 
+Those checksums are unkeyed: whoever can write ``models/`` can recompute them. So the
+store records each saved model's card checksum (table ``model_files``, :func:`record_model`)
+and the daily path serves a model only when its card is the recorded one: editing files
+under ``models/`` alone is refused. Models found when a home is first opened by this
+version are recorded as found (trust on first use, :func:`record_found_models`).
+
 Layout, in ``<home>/models/``::
 
     engagement-20260101T120000Z.joblib   the estimator (mode 0600)
@@ -30,7 +36,7 @@ from typing import Any
 
 from pipelines.cards import card_digest as _card_digest
 from recommender.errors import ModelIntegrityError, NotFoundError, StaleModelError, StoreError
-from recommender.paths import ensure_home, models_dir
+from recommender.paths import ensure_home, models_dir, private_dir
 
 CARD_VERSION = 1
 REGISTRY_FILE = "registry.json"
@@ -87,8 +93,8 @@ def save_model(
 
     if not name.replace("-", "").replace("_", "").isalnum():
         raise StoreError(f"model name {name!r}: use letters, digits, '-' and '_' only")
-    folder = models_dir(ensure_home(Path(home)))
-    folder.mkdir(mode=0o700, exist_ok=True)
+    folder = private_dir(models_dir(ensure_home(Path(home))))
+    history = _read_registry(folder)  # a damaged registry stops us before any file is written
     now = now or datetime.now(UTC).replace(tzinfo=None)
     model_id = f"{name}-{now:%Y%m%dT%H%M%S%fZ}"
     artifact = folder / f"{model_id}{ARTIFACT_SUFFIX}"
@@ -127,7 +133,6 @@ def save_model(
         card["serving"] = {"file": serving_path.name, "sha256": hashlib.sha256(data).hexdigest()}
     card["card_sha256"] = _card_digest(card)
     _write_private(folder / f"{model_id}{CARD_SUFFIX}", _dumps(card))
-    history = _read_registry(folder)
     history.append(
         {"model_id": model_id, "name": name, "saved_at": now.isoformat(), "artifact_sha256": digest}
     )
@@ -190,14 +195,19 @@ def _card_path(home: Path, model_id: str | None, name: str) -> Path:
 
 
 def verify_model(
-    home: Path, model_id: str | None = None, name: str = "engagement"
+    home: Path,
+    model_id: str | None = None,
+    name: str = "engagement",
+    recorded: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The card of a model whose card and artifact are intact; raises otherwise.
+    """The card of a model whose card and artifact are intact (and, given ``recorded``,
+    the card the store recorded); raises otherwise.
 
     Reads bytes only: nothing is unpickled here.
     """
     card_path = _card_path(home, model_id, name)
     card = _checked_card(card_path)
+    _check_recorded(card_path, card, recorded)
     artifact = card_path.parent / str(card.get("artifact", ""))
     if Path(card.get("artifact", "")).name != card.get("artifact") or not artifact.is_file():
         raise ModelIntegrityError(f"{card_path}: its model file {artifact.name!r} is missing")
@@ -209,6 +219,61 @@ def verify_model(
             "so it is not loaded (joblib files can run code). Retrain with 'helpnext train'."
         )
     return card
+
+
+# -- the store's record of the models this home trained (issue 18) --------------------------
+
+NOT_RECORDED = (
+    "{path}: not the model helpnext recorded when it was trained (its card or files were "
+    "changed or replaced under models/, or train was interrupted); refusing to use it. "
+    "Retrain with 'helpnext train'."
+)
+
+
+def recorded_cards(store) -> dict[str, str]:
+    """model_id -> card sha256 of every model the store recorded (table ``model_files``)."""
+    rows = store.con.execute("SELECT model_id, card_sha256 FROM model_files").fetchall()
+    return {str(m): str(h) for m, h in rows}
+
+
+def home_records(home: Path) -> dict[str, str]:
+    """:func:`recorded_cards` of ``home``'s store (opened read-only for the look-up)."""
+    from recommender.store import open_store
+
+    with open_store(home, read_only=True) as store:
+        return recorded_cards(store)
+
+
+def record_model(store, card: dict[str, Any], how: str = "saved") -> None:
+    """Record a saved model's card checksum in the store: the daily path uses only
+    models whose card matches."""
+    with store.transaction():
+        store.con.execute(
+            "INSERT OR REPLACE INTO model_files VALUES (?, ?, ?, ?, ?)",
+            [card["model_id"], card.get("name", ""), card["card_sha256"], _utcnow(), how],
+        )
+
+
+def record_found_models(store) -> None:
+    """Trust on first use, once: the upgrade that adds ``model_files`` records the cards
+    found intact in ``models/`` (models trained before it). An in-memory stand-in store
+    (a home without a store file) records nothing."""
+    home = Path(store.path).parent
+    if not Path(store.path).exists():
+        return
+    for card in list_models(home):
+        if isinstance(card, dict) and card.get("model_id") and card.get("card_sha256"):
+            if card["card_sha256"] == _card_digest(card):
+                record_model(store, card, how="found")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _check_recorded(card_path: Path, card: dict, recorded: dict[str, str] | None) -> None:
+    if recorded is not None and recorded.get(str(card.get("model_id"))) != card.get("card_sha256"):
+        raise ModelIntegrityError(NOT_RECORDED.format(path=card_path))
 
 
 def _checked_card(card_path: Path) -> dict[str, Any]:
@@ -227,11 +292,14 @@ def _checked_card(card_path: Path) -> dict[str, Any]:
     return card
 
 
-def damage(home: Path, model_id: str, name: str) -> str | None:
+def damage(
+    home: Path, model_id: str, name: str, recorded: dict[str, str] | None = None
+) -> str | None:
     """Why a saved model's files fail their checks (card, artifact and serving file, bytes
-    only: nothing is unpickled), or None when they are intact."""
+    only: nothing is unpickled; given ``recorded``, the card the store recorded), or None
+    when they are intact."""
     try:
-        card = verify_model(home, model_id, name)
+        card = verify_model(home, model_id, name, recorded)
         if card.get("serving"):
             load_serving(home, model_id, name)
     except (ModelIntegrityError, NotFoundError) as err:
@@ -260,17 +328,22 @@ def load_model(
 
 
 def load_serving(
-    home: Path, model_id: str | None = None, name: str = "engagement"
+    home: Path,
+    model_id: str | None = None,
+    name: str = "engagement",
+    recorded: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict] | None:
     """(arrays, card) of the newest ``name`` model's serving form (or ``model_id``'s), or
     None when that model has none (saved before serving forms, or not exportable).
 
-    The card's own checksum and the file's sha256 are checked on the very bytes loaded;
-    the arrays are read with ``allow_pickle=False``, so nothing runs code."""
+    The card's own checksum (and, given ``recorded``, that it is the card the store
+    recorded) and the file's sha256 are checked on the very bytes loaded; the arrays are
+    read with ``allow_pickle=False``, so nothing runs code."""
     from pipelines.portable import load_arrays
 
     card_path = _card_path(home, model_id, name)
     card = _checked_card(card_path)
+    _check_recorded(card_path, card, recorded)
     entry = card.get("serving")
     if not entry:
         return None
@@ -304,11 +377,11 @@ NO_SERVING = (
 )
 
 
-def _own_ranker(home: Path):
+def _own_ranker(home: Path, recorded: dict[str, str]):
     """(ranker, card) of the newest engagement model from its serving form (plain arrays,
-    no unpickling). A card without one is refused (:data:`NO_SERVING`): a joblib file runs
-    code when loaded, and whoever can write ``models/`` could forge a card to get there."""
-    found = load_serving(home)
+    no unpickling), when its card is the one the store recorded. A card without one is
+    refused (:data:`NO_SERVING`): a joblib file runs code when loaded."""
+    found = load_serving(home, recorded=recorded)
     if found is not None:
         from pipelines.portable import ExportError, FeatureSetError, PortableRanker
 
@@ -336,12 +409,14 @@ def selection_of(card: dict | None) -> tuple[str, str]:
     return str(chosen.get("overall", OWN)), str(chosen.get("dormant", chosen.get("overall", OWN)))
 
 
-def home_ranker(home: Path):
+def home_ranker(home: Path, recorded: dict[str, str] | None = None):
     """(ranker, version) for a home at serving time: the promoted engagement model with the
     selection ``train`` recorded on its card, or the shipped prior when none was trained.
 
-    Raises :class:`ModelIntegrityError` for a damaged model, :class:`PriorIntegrityError`
-    for a damaged prior the ranking needs (callers rank by the heuristic and say so)."""
+    ``recorded``: the store's record of the home's models (:func:`recorded_cards`; read
+    from the home's store when not given). Raises :class:`ModelIntegrityError` for a
+    damaged model or one the store did not record, :class:`PriorIntegrityError` for a
+    damaged prior the ranking needs (callers rank by the heuristic and say so)."""
     from pipelines.personal import OWN, PRIOR, PersonalRanker, components
     from recommender.prior import STEMS, load_prior, prior_version
 
@@ -350,7 +425,9 @@ def home_ranker(home: Path):
     parts = set(components(overall) + components(dormant))
     own = None
     if card is not None:  # verified (and refused when changed) even when it does not rank
-        own, card = _own_ranker(Path(home))
+        if recorded is None:
+            recorded = home_records(Path(home))
+        own, card = _own_ranker(Path(home), recorded)
         if OWN not in parts:
             own = None
     priors = {}
@@ -376,7 +453,7 @@ def score_contacts(store, owner_id: int, as_of: datetime, events=None):
     from pipelines.score import ScoreInputError, score_owners
     from recommender.events import load_events
 
-    ranker, version = home_ranker(Path(store.path).parent)
+    ranker, version = home_ranker(Path(store.path).parent, recorded_cards(store))
     if events is None:
         events = load_events(store, [owner_id], before=as_of)
     schema = {"contact": pl.Int64, "engagement": pl.Float64, "ranked_by": pl.String}

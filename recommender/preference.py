@@ -229,7 +229,9 @@ def load_promoted(store: Store, owner: int):
     if model_id is None:
         return None
     home = home_of(store)
-    found = model_registry.load_serving(home, model_id=model_id, name=MODEL_NAME)
+    found = model_registry.load_serving(
+        home, model_id=model_id, name=MODEL_NAME, recorded=model_registry.recorded_cards(store)
+    )
     if found is not None:
         try:
             return LinearPreference(found[0]), model_id
@@ -238,7 +240,9 @@ def load_promoted(store: Store, owner: int):
                 f"preference model {model_id}: serving file unusable ({err}); retrain"
             ) from None
     # the daily path never unpickles: a card without a serving form is refused
-    model_registry.verify_model(home, model_id=model_id, name=MODEL_NAME)
+    model_registry.verify_model(
+        home, model_id=model_id, name=MODEL_NAME, recorded=model_registry.recorded_cards(store)
+    )
     raise model_registry.ModelIntegrityError(
         model_registry.NO_SERVING.format(model_id=f"preference model {model_id}")
     )
@@ -468,6 +472,7 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
             "ignored_weight": IGNORED_WEIGHT,
         },
     )
+    model_registry.record_model(store, card)
     with store.transaction() as con:
         con.execute(
             """INSERT INTO preference_models (model_id, owner_id, trained_at, as_of,

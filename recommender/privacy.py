@@ -14,9 +14,11 @@ so that tables added later are covered without touching this module:
 
 Before that, the person's identity keys are kept as salted hashes (a tombstone, see
 :mod:`recommender.tombstones`), so a later import that still holds them leaves them out;
-``helpnext unforget`` removes the tombstone. Then the store file is rewritten (``COPY FROM DATABASE`` into a fresh file, renamed over the
-old one while the write lock is held), so the deleted bytes do not linger in free blocks of
-the file. Models trained while the person was in the store are listed: they must be
+``helpnext unforget`` removes the tombstone. Then the store file is rewritten (``COPY FROM
+DATABASE`` into a fresh file, renamed over the old one while the write lock is held), so
+the deleted bytes do not linger in free blocks of the file. A pending erasure record
+(:mod:`recommender.erasure`) makes this resumable: a forget killed at any step is finished
+by the next command that opens the home. Models trained while the person was in the store are listed: they must be
 retrained (a model card in ``<home>/models/*.json`` says when its model was trained).
 
 **Export.** :func:`export_store` writes every table as CSV (formula-looking cells
@@ -39,6 +41,7 @@ import duckdb
 import polars as pl
 
 from pipelines.csvsafe import atomic_write_bytes, write_csv
+from recommender import erasure
 from recommender.errors import NotFoundError, StoreError, UsageError
 from recommender.paths import models_dir
 from recommender.store import DUCKDB_CONFIG, Store, utcnow
@@ -335,9 +338,17 @@ def _regex(text: str) -> str:
     return "".join("\\" + ch if ch in special else ch for ch in text)
 
 
-def forget(store: Store, home: Path, contact_id: int, rewrite: bool = True) -> ForgetPlan:
+def forget(
+    store: Store, home: Path, contact_id: int, pending_ids: list[int] | None = None
+) -> ForgetPlan:
     """Remove the person ``contact_id`` names from the store (one transaction), redact
-    mentions of them, then rewrite the store file so no deleted bytes remain."""
+    mentions of them, then rewrite the store file so no deleted bytes remain.
+
+    A pending erasure record (:mod:`recommender.erasure`, ids only) is written first and
+    removed last, so a kill at any point is finished by the next command."""
+    ids = person_ids(store, contact_id)
+    erasure.record(home, sorted(set(ids) | set(pending_ids or [])))
+    erasure.kill_point("forget:recorded")
     with store.transaction():
         plan = plan_forget(store, home, contact_id)
         ids = plan.contact_ids
@@ -352,8 +363,10 @@ def forget(store: Store, home: Path, contact_id: int, rewrite: bool = True) -> F
             store.con.execute(f"DELETE FROM {_quote(table)} WHERE {wheres[table]}", {"ids": ids})
         _redact(store, plan, tabs)
         plan.done = True
-    if rewrite:
-        rewrite_store(store)
+    erasure.kill_point("forget:deleted")
+    rewrite_store(store)
+    erasure.kill_point("forget:rewritten")
+    erasure.clear(home, store.path.name)
     return plan
 
 
@@ -385,6 +398,7 @@ def rewrite_store(store: Store) -> None:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
+        erasure.kill_point("forget:copied")
         os.replace(tmp, path)
     except (duckdb.Error, OSError) as err:
         tmp.unlink(missing_ok=True)

@@ -288,6 +288,23 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        7,
+        """
+        -- the models this home trained (recommender.model_registry): the card's own sha256,
+        -- which covers its files' sha256. The daily path uses a model only when its card
+        -- matches what is recorded here, so editing files under models/ alone is refused
+        CREATE TABLE model_files (
+            model_id    TEXT PRIMARY KEY,
+            name        TEXT NOT NULL,
+            card_sha256 TEXT NOT NULL,
+            recorded_at TIMESTAMP NOT NULL,
+            how         TEXT NOT NULL      -- saved (by train) | found (at this upgrade)
+        );
+        """,
+    ),
 ]
+# run after the migration of that version, in its transaction (Python, not SQL)
+AFTER_MIGRATION = {7: "recommender.model_registry:record_found_models"}
 
 LATEST_VERSION = MIGRATIONS[-1][0]

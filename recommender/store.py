@@ -22,8 +22,8 @@ from pathlib import Path
 import duckdb
 
 from recommender.errors import StoreError, StoreLockedError
-from recommender.paths import ensure_home, store_path, user_home
-from recommender.schema import LATEST_VERSION, MIGRATIONS
+from recommender.paths import ensure_home, pending_path, store_path, user_home
+from recommender.schema import AFTER_MIGRATION, LATEST_VERSION, MIGRATIONS
 
 PERSONAL_OWNER = "me"
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -80,21 +80,26 @@ class Store:
         if self._in_tx:
             yield self.con
             return
-        self.con.execute("BEGIN TRANSACTION")
-        self._in_tx = True
+        # DuckDB creates the WAL at the first write: owner-only from its first byte
+        old_umask = os.umask(0o077)
         try:
-            yield self.con
-        except BaseException:
-            self._in_tx = False
+            self.con.execute("BEGIN TRANSACTION")
+            self._in_tx = True
             try:
-                self.con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
-            raise
-        self._in_tx = False
-        self.con.execute("COMMIT")
+                yield self.con
+            except BaseException:
+                self._in_tx = False
+                try:
+                    self.con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise
+            self._in_tx = False
+            self.con.execute("COMMIT")
+        finally:
+            os.umask(old_umask)
         if not self.read_only:
-            _restrict(self.path)  # DuckDB creates the WAL at the first write: keep it private
+            _restrict(self.path)  # and a store made by an older helpnext
 
     # -- small helpers ------------------------------------------------------------------
     def scalar(self, sql: str, params: list | tuple | None = None):
@@ -197,6 +202,11 @@ def _migrate(store: Store) -> None:
             continue
         with store.transaction():
             con.execute(sql)
+            if version in AFTER_MIGRATION:
+                import importlib
+
+                module, function = AFTER_MIGRATION[version].split(":")
+                getattr(importlib.import_module(module), function)(store)
             con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utcnow()])
 
 
@@ -211,8 +221,10 @@ def open_store(
     *,
     read_only: bool = False,
     on_wait: Callable[[str], None] = _say,
+    _finishing: bool = False,
 ) -> Store:
-    """Open (creating if needed) the store of ``home``.
+    """Open (creating if needed) the store of ``home``. A forget that was interrupted is
+    finished first (:mod:`recommender.erasure`).
 
     ``read_only`` opens an existing store for reading; when none exists yet, an empty
     in-memory store with the current schema stands in, so read commands on a fresh home
@@ -220,6 +232,12 @@ def open_store(
     """
     home_dir = user_home(home)
     path = store_path(home_dir)
+    if not _finishing and pending_path(home_dir).exists():
+        # a forget was interrupted: finish it before anything reads the store
+        from recommender.erasure import finish_pending
+
+        with open_store(home_dir, on_wait=on_wait, _finishing=True) as store:
+            finish_pending(store, home_dir)
     if read_only and not path.exists():
         con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
         con.execute("SET enable_progress_bar = false")
@@ -240,9 +258,9 @@ def open_store(
             if version < LATEST_VERSION:
                 # an older store: migrate it once through a writable connection
                 store.close()
-                writable = open_store(home_dir, on_wait=on_wait)
+                writable = open_store(home_dir, on_wait=on_wait, _finishing=True)
                 writable.close()
-                return open_store(home_dir, read_only=True, on_wait=on_wait)
+                return open_store(home_dir, read_only=True, on_wait=on_wait, _finishing=True)
             if version > LATEST_VERSION:
                 _migrate(store)  # raises the "newer helpnext" error
         else:

@@ -44,8 +44,9 @@ def train_home(
     from pipelines.personal import select_personal
     from pipelines.portable import serving_form
     from pipelines.train import events_hash
-    from recommender.model_registry import save_model
+    from recommender.model_registry import record_model, save_model
     from recommender.prior import load_priors, prior_version
+    from recommender.store import open_store
 
     past = events.filter(pl.col("ts") < as_of)
     priors, cards, refused = load_priors()
@@ -68,6 +69,8 @@ def train_home(
         },
         serving=serving_form(model, past, as_of),
     )
+    with open_store(home) as store:
+        record_model(store, card)  # the daily path serves only the models the store recorded
     return TrainedHome(card, selection, result.n_rows, result.cutoffs, prior_note)
 
 

@@ -34,17 +34,24 @@ def helpnext_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "recommender", *map(str, args)]
 
 
-def run_to_end(home: Path, args: list[str], timeout: float = 300) -> float:
-    """Run ``helpnext args`` in a subprocess to the end; return its wall time."""
-    started = time.monotonic()
-    proc = subprocess.run(
+def run_cli(
+    home: Path, args: list[str], timeout: float = 300, **env: str
+) -> subprocess.CompletedProcess:
+    """Run ``helpnext args`` in a subprocess to the end (``env``: more variables)."""
+    return subprocess.run(
         helpnext_cmd(*args),
-        env={**os.environ, "HELPNEXT_HOME": str(home)},
+        env={**os.environ, "HELPNEXT_HOME": str(home), **env},
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=REPO,
     )
+
+
+def run_to_end(home: Path, args: list[str], timeout: float = 300) -> float:
+    """Run ``helpnext args`` in a subprocess to the end; return its wall time."""
+    started = time.monotonic()
+    proc = run_cli(home, args, timeout)
     assert proc.returncode == 0, proc.stderr
     return time.monotonic() - started
 
@@ -231,9 +238,10 @@ def _train_available() -> bool:
 
 @pytest.mark.skipif(not _train_available(), reason="helpnext train not built yet")
 def test_kill_during_train_leaves_only_whole_models(tmp_path):
-    """``helpnext train`` killed at random: the store is unchanged, and every model card
-    left in the models folder verifies against its artifact (none half-written)."""
-    from recommender.model_registry import history, list_models, verify_model
+    """``helpnext train`` killed at random: the store is unchanged but for the record of
+    the models saved (each names a card that verifies), and every model card left in the
+    models folder verifies against its artifact (none half-written)."""
+    from recommender.model_registry import history, home_records, list_models, verify_model
 
     rng = random.Random(7)
     home = tmp_path / "home"
@@ -242,9 +250,15 @@ def test_kill_during_train_leaves_only_whole_models(tmp_path):
     command = ["train", "--as-of", "2024-06-01"]
     for _ in range(2):
         kill_once(home, command, rng.uniform(2.0, 12.0), rng)
-        assert counts(home) == before
+        got = counts(home)
+        assert {k: v for k, v in got.items() if k != "model_files"} == {
+            k: v for k, v in before.items() if k != "model_files"
+        }
         for card in list_models(home):
             assert verify_model(home, card["model_id"])["model_id"] == card["model_id"]
+        recorded = home_records(home)
+        for model_id in recorded:
+            assert verify_model(home, model_id, recorded=recorded)["model_id"] == model_id
         history(home)  # the registry parses (or is absent)
         registry = home / "models" / "registry.json"
         if registry.exists():
@@ -288,3 +302,87 @@ def test_kill_during_feedback(tmp_path):
     after = counts(reference)
     report = kill_many(baseline, tmp_path / "work", command, before, after, 6, duration, rng)
     assert report.before + report.after == 6
+
+
+# -- forget: killed at any step, the next command finishes the erasure (issue 18, point 5) --
+
+FORGET_EXPORT = REPO / "tests" / "data" / "linkedin" / "export-2024-12"
+FORGET_NAME = "Jürgen Müller"
+# everything of Jürgen the export holds: his name, its parts, his profile URL
+FORGET_BYTES = ("Jürgen Müller", "Jürgen", "Müller", "juergen-mueller", "juergen")
+
+
+def _traces(home: Path) -> dict[str, list[str]]:
+    """file -> which of FORGET_BYTES it holds, for every file in the home (recursively)."""
+    found = {}
+    for path in sorted(home.rglob("*")):
+        if path.is_file():
+            raw = path.read_bytes().lower()
+            hits = [t for t in FORGET_BYTES if t.lower().encode() in raw]
+            if hits:
+                found[str(path.relative_to(home))] = hits
+    return found
+
+
+def _forget_baseline(tmp: Path) -> Path:
+    baseline = tmp / "forget-baseline"
+    run_in_process(baseline, ["import", "linkedin", FORGET_EXPORT])
+    assert _traces(baseline)  # the person is there to be forgotten
+    return baseline
+
+
+def _next_command(home: Path, *args: str) -> subprocess.CompletedProcess:
+    proc = run_cli(home, list(args), 120)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize(
+    "point", ["forget:recorded", "forget:deleted", "forget:copied", "forget:rewritten"]
+)
+def test_kill_during_forget_is_finished_by_the_next_command(tmp_path, point):
+    baseline = _forget_baseline(tmp_path)
+    home = tmp_path / "work"
+    shutil.copytree(baseline, home)
+    killed = run_cli(home, ["forget", FORGET_NAME, "--yes"], 120, HELPNEXT_KILL_AT=point)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert (home / "forget-pending.json").exists()
+    assert FORGET_NAME.encode() not in (home / "forget-pending.json").read_bytes()
+    # any command that opens the home finishes the erasure first, and says so
+    stats = _next_command(home, "stats")
+    assert "finishing a forget that was interrupted" in stats.stderr
+    assert _traces(home) == {}
+    names = sorted(p.name for p in home.iterdir())
+    assert names == [STORE]  # no record, no copy of the store left
+    contacts = _next_command(home, "contacts", "--json").stdout
+    assert "Jürgen" not in contacts and json.loads(contacts)
+    forgotten = _next_command(home, "unforget", "--list", "--json").stdout
+    assert len(json.loads(forgotten)) == 1  # the tombstone: later imports leave him out
+
+
+def test_forget_killed_at_random_moments_leaves_nothing_of_the_person(tmp_path):
+    baseline = _forget_baseline(tmp_path)
+    rng = random.Random(18)
+    home = tmp_path / "work"
+    for n in range(4):
+        if home.exists():
+            shutil.rmtree(home)
+        shutil.copytree(baseline, home)
+        delay = None if n % 2 else rng.uniform(0.5, 3.0)
+        kill_once(home, ["forget", FORGET_NAME, "--yes"], delay, rng)
+        _next_command(home, "stats")
+        still = counts(home)["contacts"]
+        if _traces(home):  # killed before the forget began: it is all still there
+            assert not (home / "forget-pending.json").exists()
+            assert still == counts(baseline)["contacts"]
+        else:
+            assert sorted(p.name for p in home.iterdir()) == [STORE]
+
+
+def test_a_damaged_erasure_record_still_rewrites_the_store(tmp_path):
+    home = _forget_baseline(tmp_path)
+    (home / "forget-pending.json").write_text("{not json")
+    (home / ".helpnext.duckdb.abc123.tmp").write_bytes(b"a copy left by a killed rewrite")
+    done = _next_command(home, "stats")
+    assert "finishing a forget that was interrupted" in done.stderr
+    assert sorted(p.name for p in home.iterdir()) == [STORE]

@@ -23,6 +23,7 @@ import gzip
 import importlib.util
 import io
 import random
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -411,6 +412,27 @@ def m_quote(data: bytes, rng: random.Random, size: int) -> bytes:
     return b"".join(lines)
 
 
+_YEAR = re.compile(rb"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
+
+
+def m_hostile_dates(data: bytes, rng: random.Random, size: int) -> bytes:
+    """Dates no later command could read, or that make no sense (issue 18): years 0000,
+    1900, 2099, 9999 in place of some years; where there are none (an edge list), a
+    timestamp of 1e14 or 99999999999999999999 as some line's last field."""
+    years = list(_YEAR.finditer(data))
+    if years:
+        out = bytearray(data)
+        for found in sorted(rng.sample(years, min(3, len(years))), key=lambda m: -m.start()):
+            out[found.start() : found.end()] = rng.choice([b"0000", b"1900", b"2099", b"9999"])
+        return bytes(out)
+    lines = _lines(data)
+    i = rng.randrange(len(lines))
+    fields = lines[i].rstrip(b"\r\n").rsplit(b" ", 1)
+    hostile = rng.choice([b"1e14", b"99999999999999999999"])
+    lines[i] = (fields[0] + b" " + hostile if len(fields) == 2 else hostile) + b"\n"
+    return b"".join(lines)
+
+
 MUTATIONS: dict[str, Callable[[bytes, random.Random, int], bytes]] = {
     "truncate": m_truncate,
     "truncate_mid_line": m_truncate_mid_line,
@@ -433,6 +455,7 @@ MUTATIONS: dict[str, Callable[[bytes, random.Random, int], bytes]] = {
     "garbage": m_garbage,
     "binary": m_binary,
     "quote": m_quote,
+    "hostile_dates": m_hostile_dates,
 }
 
 
@@ -558,6 +581,9 @@ def test_every_kind_of_damage_imports_cleanly_or_fails_with_one_line(importer, t
         outcome, counts, _ = run_checked(runner, home, args, counts)
         outcomes[outcome] += 1
     assert sum(outcomes.values()) == len(CORPUS_MUTATIONS)
+    # whatever came in, every later command can read the store (a year 0 made them exit 70)
+    for command in (["stats"], ["contacts"], ["today"], ["export", "--out", tmp_path / "out"]):
+        run_checked(runner, home, [str(a) for a in command])
     if importer != "maildir":  # one damaged message file never fails a Maildir
         assert outcomes["error"] > 0  # the damage was real: some of it must be refused
 

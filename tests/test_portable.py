@@ -140,21 +140,13 @@ def test_a_tampered_serving_file_is_refused_in_one_line(cli, tmp_path, helpnext_
 def test_a_model_from_an_older_feature_set_gives_way_to_the_heuristic_with_a_note(
     cli, tmp_path, helpnext_home
 ):
-    import hashlib
-
     home = _train_home(cli, tmp_path, helpnext_home)
-    card_path = sorted((home / "models").glob("engagement-*.json"))[-1]
-    card = json.loads(card_path.read_text())
-    serving = home / "models" / card["serving"]["file"]
-    with np.load(serving, allow_pickle=False) as npz:
-        arrays = dict(npz)
-    arrays["features"] = arrays["features"][:-1]  # what an older helpnext wrote
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    serving.write_bytes(buffer.getvalue())
-    card["serving"]["sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
-    card["card_sha256"] = model_registry._card_digest(card)
-    card_path.write_text(json.dumps(card))
+
+    def older(arrays: dict) -> dict:
+        return arrays | {"features": arrays["features"][:-1]}  # what an older helpnext wrote
+
+    card_path, card = _rewrite_serving(home, older)
+    _record(home, card)  # as the older helpnext that trained it would have
     planned = cli("today", "--json")
     assert planned.exit_code == 0, planned.stderr
     assert "another feature set" in planned.stderr and "helpnext train" in planned.stderr
@@ -216,11 +208,39 @@ def test_the_daily_plan_with_a_trained_model_never_imports_scikit_learn(
     assert loaded.strip() == "[]"
 
 
+def _rewrite_serving(home: Path, change) -> tuple[Path, dict]:
+    """Rewrite the newest engagement model's serving file with ``change(arrays)`` and its
+    card with both sha256 recomputed, as whoever can write models/ could."""
+    import hashlib
+
+    card_path = sorted((home / "models").glob("engagement-*.json"))[-1]
+    card = json.loads(card_path.read_text())
+    serving = home / "models" / card["serving"]["file"]
+    with np.load(serving, allow_pickle=False) as npz:
+        arrays = change(dict(npz))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    serving.write_bytes(buffer.getvalue())
+    card["serving"]["sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
+    card["card_sha256"] = model_registry._card_digest(card)
+    card_path.write_text(json.dumps(card))
+    return card_path, card
+
+
+def _record(home: Path, card: dict) -> None:
+    from recommender.store import open_store
+
+    with open_store(home) as store:
+        model_registry.record_model(store, card)
+
+
 def test_a_forged_card_without_a_serving_form_never_gets_its_pickle_run(
     cli, tmp_path, helpnext_home
 ):
     """Whoever can write models/ swaps in a pickle, drops "serving" from the card and
-    recomputes both hashes: the daily path refuses in one line and runs nothing."""
+    recomputes both hashes: the daily path refuses in one line and runs nothing (the card
+    is not the one the store recorded; and were it recorded, a card without a serving
+    form is refused: the daily path never unpickles)."""
     import hashlib
 
     home = _train_home(cli, tmp_path, helpnext_home)
@@ -238,9 +258,70 @@ def test_a_forged_card_without_a_serving_form_never_gets_its_pickle_run(
     for command in (("today",), ("score", "--out", str(tmp_path / "s.csv"))):
         refused = cli(*command)
         assert refused.exit_code == 1, (command, refused.stdout)
+        assert "not the model helpnext recorded" in refused.stderr
+        assert refused.stderr.count("\n") == 1
+        assert not marker.exists()
+    _record(home, card)  # even a card the store recorded: never unpickled
+    for command in (("today",), ("score", "--out", str(tmp_path / "s.csv"))):
+        refused = cli(*command)
+        assert refused.exit_code == 1, (command, refused.stdout)
         assert "never unpickles" in refused.stderr and refused.stderr.count("\n") == 1
         assert not marker.exists()
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_rewritten_serving_file_and_card_with_their_hashes_are_refused(
+    cli, tmp_path, helpnext_home
+):
+    """Editing files under models/ alone (a valid plain-array serving file with other
+    numbers, the card's two sha256 recomputed) is refused by today and score in one line,
+    and `helpnext models` shows the model as damaged."""
+    home = _train_home(cli, tmp_path, helpnext_home)
+
+    def zeroed(arrays: dict) -> dict:
+        return {k: (v * 0 if v.dtype.kind == "f" else v) for k, v in arrays.items()}
+
+    card_path, card = _rewrite_serving(home, zeroed)
+    assert model_registry.load_serving(home) is not None  # its own checks all hold
+    line = f"helpnext: error: {card_path}: not the model helpnext recorded when it was trained"
+    for command in (("today",), ("score", "--out", str(tmp_path / "s.csv"))):
+        refused = cli(*command)
+        assert refused.exit_code == 1, (command, refused.stdout)
+        assert refused.stderr.startswith(line) and refused.stderr.count("\n") == 1
+    assert not (tmp_path / "s.csv").exists()
+    listed = json.loads(cli("models", "--json").stdout)["models"]
+    (shown,) = [m for m in listed if m["version"] == card["model_id"]]
+    assert shown["files"] == "damaged" and "not the model helpnext recorded" in shown["damaged"]
+
+
+def test_a_model_trained_before_the_record_is_trusted_on_first_use(cli, tmp_path, helpnext_home):
+    """A home from before the store recorded models: the upgrade records the models it
+    finds intact (trust on first use), and the plan ranks with them as before."""
+    import duckdb
+
+    home = _train_home(cli, tmp_path, helpnext_home)
+    con = duckdb.connect(str(home / "helpnext.duckdb"))
+    con.execute("DROP TABLE model_files")
+    con.execute("DELETE FROM schema_version WHERE version = 7")
+    con.close()
+    planned = cli("today", "--json")
+    assert planned.exit_code == 0, planned.stderr
+    assert json.loads(planned.stdout)["model_version"].startswith("engagement:engagement-")
+    con = duckdb.connect(str(home / "helpnext.duckdb"), read_only=True)
+    hows = {h for (h,) in con.execute("SELECT how FROM model_files").fetchall()}
+    con.close()
+    assert hows == {"found"}
+
+
+def test_train_on_a_damaged_registry_installs_nothing(cli, tmp_path, helpnext_home):
+    home = _train_home(cli, tmp_path, helpnext_home)
+    before = sorted(p.name for p in (home / "models").iterdir())
+    (home / "models" / "registry.json").write_text("{not json")
+    failed = cli("train")
+    assert failed.exit_code == 1
+    assert "model registry is damaged" in failed.stderr and failed.stderr.count("\n") == 1
+    after = sorted(p.name for p in (home / "models").iterdir())
+    assert after == before  # no new model file, card or serving file
 
 
 def test_models_flags_a_damaged_model_file_without_loading_it(cli, tmp_path, helpnext_home):

@@ -92,6 +92,48 @@ def test_the_write_ahead_log_is_owner_only(helpnext_home):
         assert mode(wal) == 0o600, f"the WAL is {oct(mode(wal))}"
 
 
+def test_the_write_ahead_log_is_owner_only_from_its_first_byte(helpnext_home, monkeypatch):
+    """DuckDB creates the WAL at a write's commit, under the process umask: with a usual
+    umask of 022 it was 0644 until helpnext changed it afterwards. Without that later
+    change (patched out here), the WAL is still born 0600."""
+    import os
+
+    from recommender import store as store_module
+
+    with store_module.open_store():
+        pass
+    monkeypatch.setattr(store_module, "_restrict", lambda path: None)
+    old = os.umask(0o022)
+    try:
+        with store_module.open_store() as store:
+            with store.transaction():
+                store.con.execute("CREATE TABLE t (x TEXT)")
+                store.con.execute("INSERT INTO t VALUES ('private')")
+            wal = helpnext_home / "helpnext.duckdb.wal"
+            assert wal.exists() and mode(wal) == 0o600, f"the WAL is {oct(mode(wal))}"
+    finally:
+        os.umask(old)
+
+
+def test_a_home_open_to_others_is_made_owner_only_and_said(cli, helpnext_home):
+    helpnext_home.mkdir(mode=0o755)
+    helpnext_home.chmod(0o755)
+    (helpnext_home / "models").mkdir(mode=0o755)
+    (helpnext_home / "models").chmod(0o755)
+    result = cli("import", "csv", "--contacts", CSV_DIR / "contacts.csv")
+    assert result.exit_code == 0, result.stderr
+    assert mode(helpnext_home) == 0o700
+    assert result.stderr.strip() == (
+        f"helpnext: {helpnext_home} was open to others (mode 0755); made it 0700 (you only)"
+    )
+    again = cli("stats")
+    assert again.exit_code == 0 and again.stderr == ""
+    from recommender.model_registry import private_dir
+
+    private_dir(helpnext_home / "models")
+    assert mode(helpnext_home / "models") == 0o700
+
+
 # -- no network, checked from outside the process --------------------------------------------------
 
 GUARD = textwrap.dedent(

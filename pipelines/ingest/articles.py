@@ -23,7 +23,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.errors import InputError
+from pipelines.dates import outside, span_text
+from pipelines.errors import InputError, excerpt
 from pipelines.ingest.text import parse_dates, read_table, read_text, sha256_bytes
 
 ITEM_SCHEMA: dict[str, pl.DataType] = {
@@ -119,12 +120,19 @@ def _parse_json_dates(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
     from pipelines.ingest.text import DATE_HINT, parse_datetime_expr
 
     parsed = frame.with_columns(parse_datetime_expr("date"))
-    bad = (frame["date"].is_not_null() & parsed["date"].is_null()).arg_true()
-    if len(bad):
-        row = int(bad[0])
-        raise InputError(
-            path, f"date {frame['date'][row]!r} is not {DATE_HINT}", line=int(frame["__line"][row])
-        )
+    checks = (
+        (frame["date"].is_not_null() & parsed["date"].is_null(), f"is not {DATE_HINT}"),
+        (parsed.select(outside("date")).to_series(), f"is outside {span_text()}"),
+    )
+    for bad, why in checks:
+        rows = bad.arg_true()
+        if len(rows):
+            row = int(rows[0])
+            raise InputError(
+                path,
+                f"date {excerpt(frame['date'][row])} {why}",
+                line=int(frame["__line"][row]),
+            )
     return parsed
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.dates import EARLIEST, EARLIEST_DAY, outside, span_text
+
 PERSONAL_OWNER = "me"
 
 # One row per person as the source names them. ``ref`` is unique per (owner_key, ref) in a
@@ -109,3 +111,35 @@ class ImportBatch:
     def __post_init__(self) -> None:
         self.people = conform(self.people, PEOPLE_SCHEMA)
         self.interactions = conform(self.interactions, INTERACTION_SCHEMA)
+        self._dates_in_range()
+
+    def _dates_in_range(self) -> None:
+        """The last check of every importer's dates (issue 18): an interaction dated
+        outside 1970 to a year past now is left out, a contact's date outside its range
+        is left empty; both are counted and said, so the store never holds a value a later
+        command cannot read."""
+        bad = self.interactions.select(outside("ts").sum()).item()
+        if bad:
+            self.interactions = self.interactions.filter(~outside("ts"))
+            self.rows_skipped += bad
+            self.details["dates_out_of_range"] = bad
+            self.notes.append(
+                f"{bad:,} interaction{'s' if bad > 1 else ''} dated outside {span_text()} left out"
+            )
+        emptied = {}
+        for column, first in (("connected_on", EARLIEST), ("birthday", EARLIEST_DAY)):
+            n = self.people.select(outside(column, first).sum()).item()
+            if n:
+                emptied[column] = n
+                self.people = self.people.with_columns(
+                    pl.when(outside(column, first))
+                    .then(None)
+                    .otherwise(pl.col(column))
+                    .alias(column)
+                )
+                self.notes.append(
+                    f"{n:,} {column.replace('_', ' ')} date{'s' if n > 1 else ''} outside "
+                    f"{span_text(first)} left empty"
+                )
+        if emptied:
+            self.details["dates_left_empty"] = emptied

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.errors import InputError
+from pipelines.dates import EARLIEST, latest, span_text
+from pipelines.errors import InputError, excerpt
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.text import decode, sha256_file
 
@@ -89,17 +90,20 @@ def _locate_bad(path: Path, ncols: int) -> InputError:
             )
         for name, value in zip(("SRC", "DST"), fields[:2], strict=True):
             if not re.fullmatch(r"-?\d+", value):
-                return InputError(path, f"{name} {value!r} is not an integer id", line=number)
+                return InputError(
+                    path, f"{name} {excerpt(value)} is not an integer id", line=number
+                )
         for name, value in (("TS", fields[-1]),) + ((("WEIGHT", fields[2]),) if ncols == 4 else ()):
             try:
                 float(value)
             except ValueError:
-                return InputError(path, f"{name} {value!r} is not a number", line=number)
+                return InputError(path, f"{name} {excerpt(value)} is not a number", line=number)
     return InputError(path, "cannot read as an edge list")
 
 
-def read_edges(path: Path | str) -> pl.DataFrame:
-    """Read an edge list into ``src, dst, weight, ts`` (ts in whole seconds), file order."""
+def read_edges(path: Path | str, skipped: dict | None = None) -> pl.DataFrame:
+    """Read an edge list into ``src, dst, weight, ts`` (ts in whole seconds), file order.
+    Edges whose TS is out of range are left out, counted in ``skipped`` when given."""
     path = Path(path)
     skip, sep, ncols = _layout(path)
     names = ["src", "dst", "ts"] if ncols == 3 else ["src", "dst", "weight", "ts"]
@@ -154,19 +158,43 @@ def read_edges(path: Path | str) -> pl.DataFrame:
         raise _locate_bad(path, ncols) from None
     if frame.height == 0:
         raise InputError(path, "no edges in the file (only comments or blank lines)")
+    # seconds from 1970 (or from the log's own start) up to a year past now: a TS of 1e14
+    # or 99999999999999999999 is no time a later command can read (issue 18)
+    last = (latest() - EARLIEST).total_seconds()
+    ts = pl.col("ts")
+    sane = ts.is_finite() & (ts >= 0) & (ts <= last)
+    out = frame.height - frame.select(sane.sum()).item()
+    if out:
+        first = frame.with_row_index("_i").filter(~sane).row(0, named=True)
+        if out == frame.height:
+            raise InputError(
+                path,
+                f"every TS is outside {span_text()} as seconds from 1970 (the first: "
+                f"{_excerpt(first['ts'])})",
+            )
+        frame = frame.filter(sane)
+        if skipped is not None:
+            skipped["ts_out_of_range"] = out
+            skipped["ts_out_of_range_example"] = _excerpt(first["ts"])
     return frame.select(
         pl.col("src"), pl.col("dst"), pl.col("weight"), pl.col("ts").floor().cast(pl.Int64)
     )
 
 
+def _excerpt(value: float) -> str:
+    return f"{value:.6g}"
+
+
 def import_edges(path: Path | str) -> ImportBatch:
     path = Path(path)
-    edges = read_edges(path)
-    n_read = edges.height
+    out_of_range: dict = {}
+    edges = read_edges(path, out_of_range)
+    n_read = edges.height + out_of_range.get("ts_out_of_range", 0)
     e = edges.filter(pl.col("src") != pl.col("dst")).with_columns(
         pl.int_range(pl.len()).over(["src", "dst", "ts"]).alias("_n")
     )
-    skipped = n_read - e.height
+    loops = edges.height - e.height
+    skipped = loops + out_of_range.get("ts_out_of_range", 0)
     uid = pl.format("edges:{}:{}:{}:{}", "src", "dst", "ts", "_n")
     ts = pl.from_epoch("ts", time_unit="s")
     out = e.select(
@@ -210,7 +238,14 @@ def import_edges(path: Path | str) -> ImportBatch:
         rows_read=n_read,
         rows_skipped=skipped,
         details={
-            "self_loops_dropped": skipped,
+            "self_loops_dropped": loops,
             "owners": pl.concat([e["src"], e["dst"]]).n_unique(),
+            **({"ts_out_of_range": out_of_range["ts_out_of_range"]} if out_of_range else {}),
         },
+        notes=[
+            f"{out_of_range['ts_out_of_range']:,} edges with a TS outside {span_text()} "
+            f"left out (e.g. {out_of_range['ts_out_of_range_example']})"
+        ]
+        if out_of_range
+        else [],
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.errors import InputError, UsageError
+from pipelines.errors import InputError, UsageError, excerpt
 from pipelines.ingest.batch import CHANNELS, GIVE_CHANNELS, ImportBatch
 from pipelines.ingest.text import parse_dates, read_table, read_text, sha256_bytes
 
@@ -87,7 +87,7 @@ def _read_contacts(path: Path, notes: list[str]) -> tuple[pl.DataFrame, bytes, i
     _skip_where(
         table,
         pl.int_range(pl.len()).over("contact_id") > 0,
-        lambda f, r: f"contact_id {f['contact_id'][r]!r} appears twice",
+        lambda f, r: f"contact_id {excerpt(f['contact_id'][r])} appears twice",
     )
     frame = parse_dates(table, ["connected_on"])
     notes.extend(table.notes)
@@ -130,19 +130,19 @@ def _read_interactions(path: Path, notes: list[str]) -> tuple[pl.DataFrame, byte
     _skip_where(
         table,
         direction.is_null(),
-        lambda f, r: f"direction {f['direction'][r]!r} is not 'out' (you to them) or 'in'",
+        lambda f, r: f"direction {excerpt(f['direction'][r])} is not 'out' (you to them) or 'in'",
     )
     channel = pl.col("channel").str.to_lowercase().fill_null("message")
     _skip_where(
         table,
         ~channel.is_in(list(CHANNELS)),
-        lambda f, r: f"channel {f['channel'][r]!r} is not one of {', '.join(CHANNELS)}",
+        lambda f, r: f"channel {excerpt(f['channel'][r])} is not one of {', '.join(CHANNELS)}",
     )
     participants = pl.col("participants").cast(pl.Int32, strict=False)
     _skip_where(
         table,
         pl.col("participants").is_not_null() & (participants.is_null() | (participants < 2)),
-        lambda f, r: f"participants {f['participants'][r]!r} is not a number >= 2",
+        lambda f, r: f"participants {excerpt(f['participants'][r])} is not a number >= 2",
     )
     frame = parse_dates(table, ["date"], required=["date"])
     notes.extend(table.notes)

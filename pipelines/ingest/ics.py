@@ -2,7 +2,8 @@
 
 Each meeting with attendees is an interaction (channel ``meeting``) with every other
 attendee who did not decline (``PARTSTAT=DECLINED``; rooms and resources are not people).
-Recurring events are expanded with ``recurring-ical-events`` up to the import time; only
+Recurring events are expanded with ``recurring-ical-events`` up to the import time, each
+keeping at most its last 1,000 occurrences (:mod:`pipelines.ingest.recurrence`); only
 occurrences that have started count. Times honour their zone (``TZID``, ``VTIMEZONE``,
 ``X-WR-TIMEZONE`` for floating times) and are stored as naive UTC; all-day events start at
 midnight UTC. Direction: ``out`` when the owner organised it (or nobody is named as
@@ -21,6 +22,7 @@ import polars as pl
 from pipelines.errors import InputError, UsageError
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.placeholders import is_placeholder_address
+from pipelines.ingest.recurrence import MAX_OCCURRENCES, Expansion, occurrences
 from pipelines.ingest.text import read_text, sha256_bytes
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -121,7 +123,6 @@ def _parse_error_line(text: str, err: Exception) -> int | None:
 
 def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBatch:
     import icalendar
-    import recurring_ical_events
 
     path = Path(path)
     mine = {m.strip().lower() for m in me if m and m.strip()}
@@ -169,9 +170,70 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
     skipped: dict[str, int] = {}
     events = 0
     placeholders = 0
+    expansion = Expansion()
 
     def skip(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
+
+    def read_event(event, floating_tz) -> None:
+        nonlocal events, placeholders
+        if event.name != "VEVENT":
+            return
+        events += 1
+        if str(event.get("STATUS", "")).upper() == "CANCELLED":
+            skip("cancelled")
+            return
+        start = event.get("DTSTART")
+        if start is None:
+            skip("no_start")
+            return
+        ts = _utc(start.dt, floating_tz)
+        if ts >= now:
+            skip("future")
+            return
+        attendees = event.get("ATTENDEE") or []
+        if not isinstance(attendees, list):
+            attendees = [attendees]
+        organizer = _address(event.get("ORGANIZER"))
+        people: dict[str, str | None] = {}
+        declined_by_me = False
+        for att in attendees:
+            addr = _address(att)
+            if addr is None or (_param(att, "CUTYPE") or "").upper() in NOT_PEOPLE:
+                continue
+            if is_placeholder_address(addr):
+                placeholders += 1
+                continue
+            declined = (_param(att, "PARTSTAT") or "").upper() == "DECLINED"
+            if addr in mine:
+                declined_by_me = declined_by_me or declined
+                continue
+            if not declined:
+                people.setdefault(addr, _param(att, "CN"))
+        if organizer and is_placeholder_address(organizer):
+            placeholders += 1
+            organizer = None
+        if organizer and organizer not in mine:
+            people.setdefault(organizer, _param(event.get("ORGANIZER"), "CN"))
+        if declined_by_me:
+            skip("declined_by_me")
+            return
+        if not people:
+            skip("no_other_attendees")
+            return
+        direction = "in" if organizer and organizer not in mine else "out"
+        uid = str(event.get("UID") or f"{ts.isoformat()}|{event.get('SUMMARY')}")
+        summary = str(event.get("SUMMARY")) if event.get("SUMMARY") else None
+        for addr, cn in people.items():
+            if names.get(addr) is None:
+                names[addr] = cn
+            cols["ref"].append(addr)
+            cols["uid_key"].append(f"ics:{uid}:{ts.isoformat()}:{addr}")
+            cols["ts"].append(ts)
+            cols["direction"].append(direction)
+            cols["thread"].append(uid)
+            cols["n_participants"].append(len(people) + 1)
+            cols["subject"].append(summary)
 
     for cal in calendars:
         floating_tz = UTC
@@ -182,68 +244,10 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
             except (ZoneInfoNotFoundError, ValueError):
                 floating_tz = UTC
         try:
-            occurrences = recurring_ical_events.of(cal).between(datetime(1900, 1, 1), now)
-            occurrences = list(occurrences)
-        except (ValueError, TypeError, KeyError) as err:
-            raise InputError(path, f"cannot expand the events ({err})") from None
-        for event in occurrences:
-            if event.name != "VEVENT":
-                continue
-            events += 1
-            if str(event.get("STATUS", "")).upper() == "CANCELLED":
-                skip("cancelled")
-                continue
-            start = event.get("DTSTART")
-            if start is None:
-                skip("no_start")
-                continue
-            ts = _utc(start.dt, floating_tz)
-            if ts >= now:
-                skip("future")
-                continue
-            attendees = event.get("ATTENDEE") or []
-            if not isinstance(attendees, list):
-                attendees = [attendees]
-            organizer = _address(event.get("ORGANIZER"))
-            people: dict[str, str | None] = {}
-            declined_by_me = False
-            for att in attendees:
-                addr = _address(att)
-                if addr is None or (_param(att, "CUTYPE") or "").upper() in NOT_PEOPLE:
-                    continue
-                if is_placeholder_address(addr):
-                    placeholders += 1
-                    continue
-                declined = (_param(att, "PARTSTAT") or "").upper() == "DECLINED"
-                if addr in mine:
-                    declined_by_me = declined_by_me or declined
-                    continue
-                if not declined:
-                    people.setdefault(addr, _param(att, "CN"))
-            if organizer and is_placeholder_address(organizer):
-                placeholders += 1
-                organizer = None
-            if organizer and organizer not in mine:
-                people.setdefault(organizer, _param(event.get("ORGANIZER"), "CN"))
-            if declined_by_me:
-                skip("declined_by_me")
-                continue
-            if not people:
-                skip("no_other_attendees")
-                continue
-            direction = "in" if organizer and organizer not in mine else "out"
-            uid = str(event.get("UID") or f"{ts.isoformat()}|{event.get('SUMMARY')}")
-            summary = str(event.get("SUMMARY")) if event.get("SUMMARY") else None
-            for addr, cn in people.items():
-                if names.get(addr) is None:
-                    names[addr] = cn
-                cols["ref"].append(addr)
-                cols["uid_key"].append(f"ics:{uid}:{ts.isoformat()}:{addr}")
-                cols["ts"].append(ts)
-                cols["direction"].append(direction)
-                cols["thread"].append(uid)
-                cols["n_participants"].append(len(people) + 1)
-                cols["subject"].append(summary)
+            for event in occurrences(cal, now, expansion):
+                read_event(event, floating_tz)
+        except (ValueError, TypeError, KeyError, OverflowError) as err:
+            raise InputError(path, f"cannot expand the events ({str(err)[:80]})") from None
     details = {
         "occurrences": events,
         "skipped": skipped,
@@ -255,6 +259,17 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
         details["empty_tzid"] = {"count": empty_tzids, "read_as": fallback_zone}
         notes.append(
             f"{empty_tzids} empty TZID{'s' if empty_tzids > 1 else ''} read as {fallback_zone}"
+        )
+    if expansion.rules_capped:
+        details["recurring"] = {
+            "occurrences_kept": expansion.recurring_kept,
+            "rules_capped": expansion.rules_capped,
+            "cap_per_rule": MAX_OCCURRENCES,
+        }
+        notes.append(
+            f"{expansion.rules_capped:,} recurring event{'s' if expansion.rules_capped > 1 else ''}"
+            f" capped at the last {MAX_OCCURRENCES:,} occurrences each "
+            f"({expansion.recurring_kept:,} kept; older ones left out)"
         )
     if placeholders:
         notes.append(f"{placeholders} placeholder attendees (e.g. unknownorganizer@) left out")

@@ -45,6 +45,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.dates import EARLIEST_DAY
 from pipelines.errors import InputError
 from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
 from pipelines.ingest.linkedin_files import (
@@ -330,7 +331,9 @@ def _read_positions(export: Export, parts: _Parts) -> None:
     t = load_table(
         export, "positions.csv", POSITIONS_REQUIRED, POSITIONS_OPTIONAL, what="LinkedIn Positions"
     )
-    f = parse_dates(t, ["Started On", "Finished On"], preferred=["%b %Y", "%Y"])
+    f = parse_dates(
+        t, ["Started On", "Finished On"], preferred=["%b %Y", "%Y"], earliest=EARLIEST_DAY
+    )
     parts.count("Positions.csv", f.height)
     parts.owner_positions = f.select(
         pl.col("Company Name").alias("company"),

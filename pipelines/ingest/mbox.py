@@ -223,13 +223,20 @@ def _to_utc(value: datetime) -> datetime:
     return value
 
 
+_FOUR_DIGIT_YEAR = re.compile(r"(?<![\d:+-])(\d{4})(?=\s+\d{1,2}:\d{2})")
+
+
 def _parse_date(raw: str | None, from_line: bytes) -> datetime | None | bool:
     """The message time (naive UTC); False when a Date header is present but unparseable."""
     if raw is not None and str(raw).strip():
         try:
-            return _to_utc(parsedate_to_datetime(str(raw)))
+            when = _to_utc(parsedate_to_datetime(str(raw)))
         except (TypeError, ValueError, IndexError, OverflowError):
             return False
+        # the parser reads a two-digit year (and so "0000") as 19xx or 20xx: a year
+        # written with four digits must be the one read
+        year = _FOUR_DIGIT_YEAR.search(str(raw))
+        return when if year is None or int(year.group(1)) == when.year else False
     match = _FROM_LINE_DATE.match(from_line)
     if match:
         try:
@@ -291,7 +298,9 @@ def _read_header(handle, limit: int = MAX_HEADER_BYTES) -> bytes | None:
             return data if data.endswith(b"\n") else data + b"\n"
 
 
-def iter_maildir_blocks(path: Path, digest, skipped: dict[str, int]):
+def iter_maildir_blocks(
+    path: Path, digest, skipped: dict[str, int], links: list[str] | None = None
+):
     """Yield ``(None, b"", header bytes)`` per message of a Maildir tree, never reading a
     body: every folder with ``cur/`` or ``new/`` below ``path`` (Maildir and Maildir++
     subfolders as Thunderbird, mutt, Evolution and Dovecot write them) through the stdlib
@@ -306,9 +315,15 @@ def iter_maildir_blocks(path: Path, digest, skipped: dict[str, int]):
     if not path.is_dir():
         raise InputError(path, "not a folder: a Maildir is a folder with cur/ and new/ inside")
     boxes, plain = [], []
+    links = [] if links is None else links
     for root, dirs, files in os.walk(path, followlinks=False):
-        dirs.sort()
         here = Path(root)
+        # a linked folder (cur/ or a Maildir++ subfolder) is not part of the export
+        linked = sorted(d for d in dirs if (here / d).is_symlink())
+        for name in linked:
+            skipped["link"] = skipped.get("link", 0) + 1
+            links.append(str((here / name).relative_to(path)))
+        dirs[:] = sorted(d for d in dirs if d not in linked)
         if {"cur", "new"} & set(dirs):
             boxes.append(here)
         if here.name not in ("cur", "new", "tmp"):
@@ -318,10 +333,15 @@ def iter_maildir_blocks(path: Path, digest, skipped: dict[str, int]):
             if not all((folder / sub).is_dir() for sub in ("cur", "new")):
                 # a Maildir copied by hand or kept in git has lost its empty new/ (or cur/),
                 # which mailbox.Maildir requires: read the messages that are there
-                yield from _partial_maildir(path, folder, digest, skipped)
+                yield from _partial_maildir(path, folder, digest, skipped, links)
                 continue
             box = mailbox.Maildir(folder, factory=None, create=False)
             for key in sorted(box.iterkeys()):
+                file = folder / box._lookup(key)  # noqa: SLF001 - its path, to see links
+                if file.is_symlink():
+                    skipped["link"] = skipped.get("link", 0) + 1
+                    links.append(str(file.relative_to(path)))
+                    continue
                 try:
                     handle = box.get_file(key)
                 except OSError:
@@ -337,7 +357,7 @@ def iter_maildir_blocks(path: Path, digest, skipped: dict[str, int]):
             path, "no mail here: expected a Maildir (cur/ and new/ folders) or message files"
         )
     for file in plain:
-        header = _file_header(file, skipped)
+        header = _file_header(file, skipped, links, path)
         if header is not _SKIPPED:
             yield from _block(str(file.relative_to(path)), header, digest, skipped)
 
@@ -345,12 +365,13 @@ def iter_maildir_blocks(path: Path, digest, skipped: dict[str, int]):
 _SKIPPED = object()
 
 
-def _file_header(file: Path, skipped: dict[str, int]):
+def _file_header(file: Path, skipped: dict[str, int], links: list[str], root: Path):
     """The header of one message file (what :func:`_read_header` reads), or
     :data:`_SKIPPED` (counted in ``skipped``) for a link, which is never followed, or a
     file that cannot be read."""
     if file.is_symlink():
         skipped["link"] = skipped.get("link", 0) + 1
+        links.append(str(file.relative_to(root)))
         return _SKIPPED
     try:
         with open(file, "rb") as handle:
@@ -360,7 +381,7 @@ def _file_header(file: Path, skipped: dict[str, int]):
         return _SKIPPED
 
 
-def _partial_maildir(path: Path, folder: Path, digest, skipped: dict[str, int]):
+def _partial_maildir(path: Path, folder: Path, digest, skipped: dict[str, int], links: list[str]):
     """The messages of a Maildir that has only one of ``cur/`` and ``new/``, named and
     keyed as ``mailbox.Maildir`` names them (the file name up to its ``:`` info)."""
     for sub in ("cur", "new"):
@@ -370,7 +391,7 @@ def _partial_maildir(path: Path, folder: Path, digest, skipped: dict[str, int]):
         for file in sorted(here.iterdir()):
             if file.name.startswith(".") or not (file.is_symlink() or file.is_file()):
                 continue
-            header = _file_header(file, skipped)
+            header = _file_header(file, skipped, links, path)
             if header is _SKIPPED:
                 continue
             key = file.name.split(":", 1)[0]
@@ -409,8 +430,17 @@ def read_maildir(path: Path, me: list[str]) -> ImportBatch:
     mine = _my_addresses(me)
     digest = hashlib.sha256()
     skipped: dict[str, int] = {}
-    blocks = iter_maildir_blocks(path, digest, skipped)
-    return _read_messages(path, mine, blocks, digest, "maildir", skipped)
+    links: list[str] = []
+    blocks = iter_maildir_blocks(path, digest, skipped, links)
+    batch = _read_messages(path, mine, blocks, digest, "maildir", skipped)
+    if links:
+        batch.details["links_not_followed"] = links[:20]
+        batch.notes.append(
+            f"{len(links)} link{'s' if len(links) > 1 else ''} not followed (files are read "
+            f"only inside the folder): {', '.join(links[:3])}"
+            + (f" and {len(links) - 3} more" if len(links) > 3 else "")
+        )
+    return batch
 
 
 def read_mbox(path: Path, me: list[str]) -> ImportBatch:

@@ -12,11 +12,13 @@ import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.errors import InputError
+from pipelines.dates import EARLIEST, outside, span_text
+from pipelines.errors import InputError, excerpt
 
 # the stdlib reader (used to locate errors) must accept fields as long as Polars does
 csv.field_size_limit(2**31 - 1)
@@ -657,9 +659,11 @@ def parse_dates(
     required: Sequence[str] = (),
     formats: Sequence[str] = DATE_FORMATS,
     preferred: Sequence[str] = (),
+    earliest: date = EARLIEST,
 ) -> pl.DataFrame:
-    """Parse date columns of ``table.frame`` in place; a value that does not parse, or a
-    missing value in a ``required`` column, raises an error naming its line.
+    """Parse date columns of ``table.frame`` in place; a value that does not parse, one
+    outside ``earliest`` to a year past now (:mod:`pipelines.dates`), or a missing value
+    in a ``required`` column makes its row unreadable (skipped, named by line).
 
     With ``preferred`` formats (the few a source writes), those are tried first (fast on
     large files) and ``formats`` only when a value does not fit them."""
@@ -667,7 +671,7 @@ def parse_dates(
     if preferred:
         fast = frame.with_columns(parse_datetime_expr(c, preferred) for c in columns)
         if _all_parsed(frame, fast, columns, required):
-            return fast
+            return _in_range(table, frame, fast, columns, earliest)
     parsed = frame.with_columns(parse_datetime_expr(c, formats) for c in columns)
     for c in columns:
         unread = frame[c].is_not_null() & parsed[c].is_null()
@@ -681,12 +685,14 @@ def parse_dates(
                 parsed = parsed.with_columns(day_first.alias(c))
                 example = frame[c].filter(unread)[0]
                 table.notes.append(
-                    f"{Path(str(table.label)).name}: {c} read day-first (e.g. {example!r})"
+                    f"{Path(str(table.label)).name}: {c} read day-first (e.g. {excerpt(example)})"
                 )
         bad = (frame[c].is_not_null() & parsed[c].is_null()).arg_true()
         if len(bad):
             row = int(bad[0])
-            keep = table.skip_rows(bad.to_list(), f"{c} {frame[c][row]!r} is not {DATE_HINT}")
+            keep = table.skip_rows(
+                bad.to_list(), f"{c} {excerpt(frame[c][row])} is not {DATE_HINT}"
+            )
             frame, parsed = frame.filter(keep), parsed.filter(keep)
         if c in required:
             missing = parsed[c].is_null().arg_true()
@@ -695,4 +701,22 @@ def parse_dates(
                     missing.to_list(), f"{c} is empty; every row needs one (is the file truncated?)"
                 )
                 frame, parsed = frame.filter(keep), parsed.filter(keep)
+    return _in_range(table, frame, parsed, columns, earliest)
+
+
+def _in_range(
+    table: Table, frame: pl.DataFrame, parsed: pl.DataFrame, columns: Sequence[str], earliest
+) -> pl.DataFrame:
+    """``parsed`` without the rows whose date is outside the accepted range (skipped as
+    unreadable, with their lines: ``01 Jan 0000`` parses, but no later command could
+    read it)."""
+    first = datetime.combine(earliest, time()) if type(earliest) is date else earliest
+    for c in columns:
+        bad = parsed.select(outside(c, first)).to_series().arg_true()
+        if len(bad):
+            row = int(bad[0])
+            keep = table.skip_rows(
+                bad.to_list(), f"{c} {excerpt(frame[c][row])} is outside {span_text(first)}"
+            )
+            frame, parsed = frame.filter(keep), parsed.filter(keep)
     return parsed

@@ -32,7 +32,7 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         help="Compute for this moment (YYYY-MM-DD, an ISO datetime, or unix seconds) "
-        "instead of now. Nothing after it is used.",
+        "instead of now, from 1970-01-01 to a year ahead. Nothing after it is used.",
         show_default=False,
     ),
 ]

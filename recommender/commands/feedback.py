@@ -120,17 +120,26 @@ def unnever_cmd(
 def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Every model trained here: kind, version, when, metrics, promoted or not, and whether
     its files are kept, removed or damaged (checked against its card; nothing is loaded)."""
-    from recommender.model_registry import KEEP_ENV, damage, keep_last, list_models
+    from recommender.model_registry import (
+        KEEP_ENV,
+        damage,
+        keep_last,
+        list_models,
+        recorded_cards,
+    )
     from recommender.preference import model_history
     from recommender.store import open_store
 
     where = resolve_home(home)
     with open_store(where, read_only=True) as store:
         rows = model_history(store, where)
+        recorded = recorded_cards(store)
     on_disk = {str(c.get("model_id")) for c in list_models(where)}
     for r in rows:
         r["files"] = "kept" if r["version"] in on_disk else "removed"
-        r["damaged"] = damage(where, r["version"], r["kind"]) if r["files"] == "kept" else None
+        r["damaged"] = (
+            damage(where, r["version"], r["kind"], recorded) if r["files"] == "kept" else None
+        )
         if r["damaged"]:
             r["files"] = "damaged"
     keeping = keep_last()

@@ -49,7 +49,8 @@ def import_maildir_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Import e-mail from a Maildir (Thunderbird, mutt, Evolution, Dovecot, public mail
-    corpora), with the same rules as mbox. Only headers are read."""
+    corpora), with the same rules as mbox. Only headers are read; links (to files or
+    folders) are named and not followed."""
     from pipelines.ingest.mbox import read_maildir
 
     run_import(home, path.name, lambda: read_maildir(path, me), as_json)
@@ -59,8 +60,9 @@ def import_ics_cmd(
     path: FileArg, me: MeOption, home: HomeOption = None, as_json: JsonOption = False
 ) -> None:
     """Import meetings from an iCalendar .ics file (Google, Outlook, Apple, Exchange): each
-    past meeting is an interaction with every attendee who did not decline. A calendar
-    with no such meeting imports nothing and exits 0."""
+    past meeting is an interaction with every attendee who did not decline; a recurring
+    meeting keeps at most its last 1,000 occurrences. A calendar with no such meeting
+    imports nothing and exits 0."""
     from pipelines.ingest.ics import read_ics
 
     run_import(home, path.name, lambda: read_ics(path, me), as_json)

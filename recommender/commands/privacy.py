@@ -41,7 +41,8 @@ def forget_cmd(
     """Erase a person from the store: every interaction, identity, event, tag, note,
     suggestion and merge record, and mentions of them in what remains. Later imports leave
     them out (their identities are kept as salted hashes only; `helpnext unforget` undoes
-    that). Says which saved models learned from them and must be retrained."""
+    that). Says which saved models learned from them and must be retrained. If it is
+    interrupted, the next helpnext command finishes the erasure first."""
     from recommender.errors import NotFoundError
     from recommender.lookup import find_contact
     from recommender.privacy import forget, plan_forget

@@ -225,14 +225,14 @@ def _serving_bytes(home: Path, ranker, model_id: str) -> bytes | None:
     from pipelines.personal import PersonalRanker
     from pipelines.portable import PortableRanker, export_ranker
     from pipelines.score import HeuristicRanker
-    from recommender.model_registry import load_serving
+    from recommender.model_registry import home_records, load_serving
 
     if isinstance(ranker, HeuristicRanker):
         return None
     if isinstance(ranker, PersonalRanker):  # the promoted ranking or the prior: one bundle
         arrays = ranker.to_arrays()
     elif isinstance(ranker, PortableRanker):
-        arrays = load_serving(home, model_id=model_id)[0]
+        arrays = load_serving(home, model_id=model_id, recorded=home_records(home))[0]
     else:  # a freshly retrained estimator, or a saved one without a serving form
         from pipelines.portable import ExportError
 
