@@ -526,6 +526,12 @@ def finish_features(pairs: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     so are the features)."""
     by_owner = pl.col(OWNER)
     pair_28 = pl.col(f"dec_{OUT}_28") + pl.col(f"dec_{IN}_28")
+    # one chunk, the owner said sorted when it is: Polars then adds each owner's sums over
+    # its one slice of rows, in memory, the same bits however the frame was put together
+    pairs = pairs.lazy().collect().rechunk()
+    owner = pairs[OWNER].to_numpy()
+    if len(owner) and not (owner[1:] < owner[:-1]).any():
+        pairs = pairs.with_columns(pl.col(OWNER).set_sorted())
     f = pairs.lazy().with_columns(
         (pair_28 / pl.col("_contact_dec_28").clip(lower_bound=1e-12)).alias("contact_share_28"),
         (pl.col("common_recent") / pl.col("_active_ties").clip(lower_bound=1)).alias(
@@ -551,22 +557,107 @@ def finish_features(pairs: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         (pl.col(f"dec_{IN}_28") / pl.col("_owner_dec_in_28").clip(lower_bound=1e-12)).alias(
             "share_dec_in_28"
         ),
-        *[
-            (
-                # ranked at 10 significant digits: sums of the same events added in another
-                # order must tie the same way
-                pl.col(src).round_sig_figs(10).rank("average").over(by_owner)
-                / pl.len().over(by_owner)
-            ).alias(name)
-            for name, src in RANKED.items()
-        ],
     )
-    return f.select(
-        OWNER,
-        CONTACT,
-        *[pl.col(c).cast(pl.Float64) for c in FEATURE_COLUMNS],
-        pl.col("n_all_dormant_window").cast(pl.Int64),
+    frame = f.collect(engine="in-memory")
+    return (
+        frame.lazy()
+        .with_columns(_owner_percentiles(frame))
+        .select(
+            OWNER,
+            CONTACT,
+            *[pl.col(c).cast(pl.Float64) for c in FEATURE_COLUMNS],
+            pl.col("n_all_dormant_window").cast(pl.Int64),
+        )
     )
+
+
+def _owner_percentiles(frame: pl.DataFrame) -> list[pl.Series] | list[pl.Expr]:
+    """The within-owner percentile ranks :data:`RANKED`: the average rank (1 = lowest,
+    ties share the mean of their ranks) of each source column, ranked at 10 significant
+    digits (sums of the same events added in another order must tie the same way), over
+    the owner's number of contacts. With the rows sorted by owner (as
+    :func:`pair_features` gives them) the owners' rows are sorted in place, all owners of
+    about one size at once (:func:`_ranks_within`); otherwise the Polars expressions
+    ``rank("average").over(owner) / len().over(owner)``, which give the same numbers."""
+    rounded = [pl.col(src).round_sig_figs(10) for src in RANKED.values()]
+    owner = frame[OWNER].to_numpy()
+    if len(owner) == 0 or (owner[1:] < owner[:-1]).any():
+        by_owner = pl.col(OWNER)
+        return [
+            (r.rank("average").over(by_owner) / pl.len().over(by_owner)).alias(name)
+            for name, r in zip(RANKED, rounded, strict=True)
+        ]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    counts = np.diff(np.r_[starts, len(owner)])
+    size = np.repeat(counts.astype(np.float64), counts)
+    layout = _group_layout(starts, counts)
+    values = frame.select(rounded)
+    return [
+        pl.Series(name, _ranks_within(_order_keys(values[src].to_numpy()), layout) / size)
+        for name, src in RANKED.items()
+    ]
+
+
+_LAST = np.iinfo(np.int64).max  # pads a group's row of the matrix: sorts after any key
+
+
+def _order_keys(values: np.ndarray) -> np.ndarray:
+    """Int64 keys that sort like the float64 ``values`` (-0.0 equal to 0.0, every NaN equal
+    and after +inf, as Polars ranks them)."""
+    values = values + 0.0  # -0.0 becomes 0.0
+    bits = values.view(np.int64)
+    keys = bits ^ ((bits >> 63) & np.int64(0x7FFF_FFFF_FFFF_FFFF))
+    keys[np.isnan(values)] = _LAST - 1
+    return keys
+
+
+def _group_layout(starts: np.ndarray, counts: np.ndarray) -> list[tuple]:
+    """Groups of contiguous rows (``starts``, ``counts``) by width m, a power of two: those
+    of more than m/2 and at most m rows, each one row of a (groups, m) matrix. Per width:
+    m, the matrix' rows, each frame row's place in the matrix and its position in its
+    group, where the matrix' real cells are, and the frame row each group starts at."""
+    width = np.ones(len(counts), dtype=np.int64)
+    big = counts > 1
+    width[big] = np.int64(1) << np.frexp(counts[big] - 1)[1]
+    layout = []
+    for m in np.unique(width):
+        group = np.flatnonzero(width == m)
+        sizes = counts[group]
+        start = np.repeat(starts[group], sizes)
+        pos = np.arange(len(start)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        cell = np.repeat(np.arange(len(group)) * m, sizes) + pos
+        real = np.zeros(len(group) * int(m), dtype=bool)
+        real[cell] = True
+        layout.append((int(m), len(group), cell, pos, real, start))
+    return layout
+
+
+def _ranks_within(keys: np.ndarray, layout: list[tuple]) -> np.ndarray:
+    """The average rank (1-based, float64) of each key within its group
+    (:func:`_group_layout`): each group's keys are one row of a matrix padded with
+    :data:`_LAST`, the rows are sorted all at once (``argsort`` along the row: a group of
+    m rows costs m log m, not a sort of every row), then each run of equal keys gets the
+    mean of its positions."""
+    ranks = np.empty(len(keys))
+    for m, rows, cell, pos, real, start in layout:
+        if m == 1:
+            ranks[start] = 1.0
+            continue
+        matrix = np.full(rows * m, _LAST, dtype=np.int64)
+        matrix[cell] = keys[start + pos]
+        matrix = matrix.reshape(rows, m)
+        order = np.argsort(matrix, axis=1)
+        # the real cells, row by row: each group's keys in ascending order, and their rows
+        ordered = np.take_along_axis(matrix, order, axis=1).ravel()[real]
+        at = order.ravel()[real] + start
+        run = np.ones(len(ordered), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=run[1:])
+        run |= pos == 0
+        first = np.flatnonzero(run)
+        last = np.r_[first[1:], len(ordered)] - 1
+        mean = (pos[first] + pos[last] + 2) / 2
+        ranks[at] = np.repeat(mean, last - first + 1)
+    return ranks
 
 
 def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.LazyFrame:
