@@ -526,31 +526,34 @@ def finish_features(pairs: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     so are the features)."""
     by_owner = pl.col(OWNER)
     pair_28 = pl.col(f"dec_{OUT}_28") + pl.col(f"dec_{IN}_28")
-    # one chunk, the owner said sorted when it is: Polars then adds each owner's sums over
-    # its one slice of rows, in memory, the same bits however the frame was put together
-    pairs = pairs.lazy().collect().rechunk()
-    owner = pairs[OWNER].to_numpy()
+    pairs = pairs.lazy().collect()
+    # the owner-level sums on one chunk, the owner said sorted when it is: Polars then adds
+    # each owner's sums over its one slice of rows, in memory, the same bits however the
+    # frame was put together (the bits the shipped priors learned from)
+    owners = pairs.select(OWNER, f"n_{OUT}_28d", f"dec_{OUT}_28", f"dec_{IN}_28", "age_last_out")
+    owners = owners.rechunk()
+    owner = owners[OWNER].to_numpy()
     if len(owner) and not (owner[1:] < owner[:-1]).any():
-        pairs = pairs.with_columns(pl.col(OWNER).set_sorted())
-    f = pairs.lazy().with_columns(
-        (pair_28 / pl.col("_contact_dec_28").clip(lower_bound=1e-12)).alias("contact_share_28"),
-        (pl.col("common_recent") / pl.col("_active_ties").clip(lower_bound=1)).alias(
-            "common_recent_share"
-        ),
-    )
-    f = f.with_columns(
+        owners = owners.with_columns(by_owner.set_sorted())
+    owners = owners.select(
         pl.len().over(by_owner).alias("owner_n_contacts"),
         pl.col(f"n_{OUT}_28d").sum().over(by_owner).alias("owner_n_out_28d"),
         pl.col(f"dec_{OUT}_28").sum().over(by_owner).alias("owner_dec_out_28"),
         pl.col(f"dec_{IN}_28").sum().over(by_owner).alias("_owner_dec_in_28"),
         pl.col("age_last_out").min().over(by_owner).alias("owner_age_last_out"),
+    )
+    f = pl.concat([pairs, owners], how="horizontal").lazy()
+    f = f.with_columns(
+        (pair_28 / pl.col("_contact_dec_28").clip(lower_bound=1e-12)).alias("contact_share_28"),
+        (pl.col("common_recent") / pl.col("_active_ties").clip(lower_bound=1)).alias(
+            "common_recent_share"
+        ),
         (-pl.col("age_last_any")).alias("neg_age_last_any"),
         (-pl.col("age_last_out")).alias("neg_age_last_out"),
         (-(pl.col("overdue") - 1).abs()).alias("neg_overdue"),
         (
             2 * pl.col(f"dec_{OUT}_{FAST_HALF_LIVES[0]}") + pl.col(f"dec_{IN}_{FAST_HALF_LIVES[0]}")
         ).alias("fast_ir"),
-    ).with_columns(
         (pl.col(f"dec_{OUT}_28") / pl.col("owner_dec_out_28").clip(lower_bound=1e-12)).alias(
             "share_dec_out_28"
         ),
