@@ -48,6 +48,8 @@ OUTPUT_FORMATS = (".csv", ".parquet")
 INPUT_FORMATS = ("edges", "parquet")
 # one bucket of owners holds about this many events: the local engine's memory bound
 BUCKET_EVENTS = 1_000_000
+# a model scores at most about this many rows at once (whole owners): its memory bound
+SCORE_BLOCK_ROWS = 100_000
 
 
 class ScoreInputError(ValueError):
@@ -182,7 +184,25 @@ def score_owner_events(
     if pairs.height == 0:
         return pl.DataFrame(schema=dict(zip(SCORE_COLUMNS, _SCORE_TYPES, strict=True)))
     frame = finish_features(with_globals(pairs, globals_)).collect()
-    return rank_scores(frame, model.rank_scores(frame), top)
+    return rank_scores(frame, model_scores(model, frame), top)
+
+
+def model_scores(model, frame: pl.DataFrame, rows: int = SCORE_BLOCK_ROWS) -> np.ndarray:
+    """``model.rank_scores`` of ``frame`` (rows sorted by owner) a block of whole owners
+    at a time, about ``rows`` rows each: a model's scores of an owner's rows depend on
+    that owner's rows alone, and its working arrays stay a block's size."""
+    owner = frame[OWNER].to_numpy()
+    if len(owner) <= rows:
+        return np.asarray(model.rank_scores(frame), dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    cuts = np.unique(starts[np.searchsorted(starts, np.arange(0, len(owner), rows))])
+    bounds = [*cuts.tolist(), len(owner)]
+    return np.concatenate(
+        [
+            np.asarray(model.rank_scores(frame.slice(a, b - a)), dtype=np.float64)
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+    )
 
 
 def with_globals(pairs: pl.DataFrame, globals_: pl.DataFrame) -> pl.DataFrame:
