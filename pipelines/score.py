@@ -187,10 +187,11 @@ def score_owner_events(
     return rank_scores(frame, model_scores(model, frame), top)
 
 
-def model_scores(model, frame: pl.DataFrame, rows: int = SCORE_BLOCK_ROWS) -> np.ndarray:
+def model_scores(model, frame: pl.DataFrame) -> np.ndarray:
     """``model.rank_scores`` of ``frame`` (rows sorted by owner) a block of whole owners
-    at a time, about ``rows`` rows each: a model's scores of an owner's rows depend on
-    that owner's rows alone, and its working arrays stay a block's size."""
+    at a time, about :data:`SCORE_BLOCK_ROWS` rows each: a model's scores of an owner's
+    rows depend on that owner's rows alone, and its working arrays stay a block's size."""
+    rows = SCORE_BLOCK_ROWS
     owner = frame[OWNER].to_numpy()
     if len(owner) <= rows:
         return np.asarray(model.rank_scores(frame), dtype=np.float64)
