@@ -159,30 +159,51 @@ def _pair_key(events: pl.DataFrame) -> pl.Expr:
     return (owner.cast(pl.Int64) * (1 << 32) + contact.cast(pl.Int64)).alias("_pair")
 
 
-def _sorted_events(ev: pl.DataFrame) -> pl.DataFrame:
-    """A slim frame of numbers and flags, one row per event, sorted by (pair, ts) with an
-    "out" event first at equal ts (a reply at the same second is still a reply).
+FLAG_COLUMNS = ["_out", "_in", "_give", "_grp", "_thread", *[f"_ch_{g}" for g in CHANNEL_GROUPS]]
 
-    Events that arrive in that order already (the store hands them over sorted) are not
-    sorted again; others get two stable single-key sorts (by time, then by pair: several
-    times faster than one sort on both keys). Strings are reduced to flags first, so the
-    sorts move little data."""
+
+def event_flags(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.LazyFrame:
+    """The events before ``as_of`` reduced to what the pair features read: ``owner``,
+    ``contact``, ``ts`` and the flags :data:`FLAG_COLUMNS` (direction, give, group event,
+    the group's thread, channel groups), strings gone (what the sorts move, and what batch
+    scoring spills per bucket)."""
     is_in = pl.col(DIRECTION) == IN
     group = pl.col(N_PARTICIPANTS) > 2
-    frame = (
-        ev.lazy()
+    return (
+        conform_events(events)
+        .filter(pl.col(TS) < pl.lit(as_of, dtype=pl.Datetime("us")))
         .select(
-            _pair_key(ev),
-            (pl.col(TS).dt.epoch("us") * 2 + is_in.cast(pl.Int64)).alias("_order"),
             OWNER,
             CONTACT,
-            "_age",
+            TS,
             (pl.col(DIRECTION) == OUT).alias("_out"),
             is_in.alias("_in"),
             pl.col(IS_GIVE).alias("_give"),
             group.alias("_grp"),
             pl.when(group).then(pl.col(THREAD)).alias("_thread"),
             *[pl.col(CHANNEL).is_in(ch).alias(f"_ch_{g}") for g, ch in CHANNEL_GROUPS.items()],
+        )
+    )
+
+
+def _sorted_events(flags: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """A slim frame of numbers and flags (:func:`event_flags` rows), one row per event,
+    sorted by (pair, ts) with an "out" event first at equal ts (a reply at the same second
+    is still a reply), with each event's age at ``as_of`` in days.
+
+    Events that arrive in that order already (the store hands them over sorted) are not
+    sorted again; others get one stable sort on one Int64 key when the times are whole
+    seconds and the key fits, else two stable single-key sorts (by time, then by pair:
+    several times faster than one sort on both keys)."""
+    frame = (
+        flags.lazy()
+        .select(
+            _pair_key(flags),
+            (pl.col(TS).dt.epoch("us") * 2 + pl.col("_in").cast(pl.Int64)).alias("_order"),
+            OWNER,
+            CONTACT,
+            _age_days(pl.col(TS), as_of).alias("_age"),
+            *FLAG_COLUMNS,
         )
         .collect()
     )
@@ -378,29 +399,29 @@ def contact_aggregates(inputs: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         "_contact_dec_28": "_dec_28",
     }
     frame = inputs.lazy().select(CONTACT, OWNER, "age_last_any", *sums.values()).collect()
-    contact = frame[CONTACT].to_numpy()
-    # each (contact, owner) is one row: any sort by them gives the one order; as one
-    # number when it fits
-    key = _lex_key([contact, frame[OWNER].to_numpy()]) if len(contact) else None
-    if key is not None:
-        frame = frame[np.argsort(key)]
-    else:
-        frame = frame.sort(CONTACT, OWNER)
-    contact = frame[CONTACT].to_numpy()
-    if len(contact) == 0:
+    if frame.height == 0:
         schema = {CONTACT: frame.schema[CONTACT]} | dict.fromkeys(
             CONTACT_AGGREGATE_COLUMNS, pl.Float64
         )
         return pl.DataFrame(schema=schema)
+    # each (contact, owner) is one row: any sort by them gives the one order; as one
+    # number when it fits (the columns then gathered in numpy: the rows come in chunks)
+    contact = frame[CONTACT].to_numpy()
+    key = _lex_key([contact, frame[OWNER].to_numpy()])
+    if key is not None:
+        order = np.argsort(key)
+    else:
+        order = frame.select(pl.arg_sort_by(CONTACT, OWNER)).to_series().to_numpy()
+    contact = contact[order]
     starts = np.flatnonzero(np.r_[True, contact[1:] != contact[:-1]])
-    age = frame["age_last_any"].to_numpy().astype(np.float64)
+    age = frame["age_last_any"].to_numpy()[order].astype(np.float64)
     columns = {
         CONTACT: contact[starts],
         "contact_age_last": np.minimum.reduceat(age, starts),
         "contact_partners_28d": np.add.reduceat((age < ACTIVE_DAYS).astype(np.int64), starts),
     }
     for name, source in sums.items():
-        values = frame[source].to_numpy()
+        values = frame[source].to_numpy()[order]
         columns[name] = np.add.reduceat(values, starts)
     return pl.DataFrame(columns).select(CONTACT, *CONTACT_AGGREGATE_COLUMNS)
 
@@ -494,13 +515,12 @@ def pair_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.Da
     """Everything about each (owner, contact) pair that its own events tell (no other
     owner's events are read): one row per pair with an event before ``as_of``, sorted by
     (owner, contact). A function of one owner's events, so it runs owner by owner."""
-    ev = (
-        conform_events(events)
-        .filter(pl.col(TS) < pl.lit(as_of, dtype=pl.Datetime("us")))
-        .with_columns(_age_days(pl.col(TS), as_of).alias("_age"))
-        .collect()
-    )
-    pairs = _pair_aggregates(_sorted_events(ev)).lazy()
+    return flagged_pair_features(event_flags(events, as_of), as_of)
+
+
+def flagged_pair_features(flags: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """:func:`pair_features` of the events' :func:`event_flags` rows."""
+    pairs = _pair_aggregates(_sorted_events(flags.lazy().collect(), as_of)).lazy()
     never = pl.lit(NEVER_DAYS)
     f = pairs.with_columns(
         [pl.col(c).fill_null(never) for c in ("age_last_out", "age_last_in", "_age_first_out")]

@@ -36,7 +36,9 @@ from pipelines.columns import CONTACT, DIRECTION, IN, OUT, OWNER, TS, conform_ev
 from pipelines.features import (
     GLOBAL_COLUMNS,
     contact_aggregates,
+    event_flags,
     finish_features,
+    flagged_pair_features,
     global_inputs,
     pair_features,
     two_hop,
@@ -255,7 +257,9 @@ def score_owners(
         return score_owner_events(past, glob, as_of, model, top, pairs=pairs)
     with tempfile.TemporaryDirectory(prefix="helpnext-score-", dir=spill_dir) as tmp:
         # one streaming pass over the input writes every bucket's events apart
-        past.with_columns(_bucket(buckets).alias("_bucket")).sink_parquet(
+        # (only the numbers and flags the features read: no strings)
+        flags = event_flags(past, as_of)
+        flags.with_columns(_bucket(buckets).alias("_bucket")).sink_parquet(
             pl.PartitionBy(tmp, key="_bucket", include_key=False), mkdir=True
         )
         spilled, inputs = [], []
@@ -263,7 +267,7 @@ def score_owners(
             files = sorted(Path(tmp, f"_bucket={b}").glob("*.parquet"))
             if not files:
                 continue
-            pairs = pair_features(pl.scan_parquet(files), as_of)
+            pairs = flagged_pair_features(pl.scan_parquet(files), as_of)
             inputs.append(global_inputs(pairs))
             spilled.append(Path(tmp, f"pairs-{b}.arrow"))
             pairs.write_ipc(spilled[-1], compression="uncompressed")
