@@ -501,14 +501,21 @@ def _lookup(matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.where(keys[at] == wanted, matrix.data[at], 0.0)
 
 
+def global_columns(inputs: pl.DataFrame) -> pl.DataFrame:
+    """:data:`GLOBAL_COLUMNS` of every row of ``inputs`` (:func:`global_inputs` rows of
+    every owner), in their order: the two-hop count, and the contact's aggregates
+    (:func:`contact_aggregates`, sorted by contact) put on each row by a binary search."""
+    contacts = contact_aggregates(inputs)
+    at = np.searchsorted(contacts[CONTACT].to_numpy(), inputs[CONTACT].to_numpy())
+    return pl.concat(
+        [two_hop(inputs), contacts.select(CONTACT_AGGREGATE_COLUMNS)[at]], how="horizontal"
+    )
+
+
 def with_global_columns(pairs: pl.DataFrame) -> pl.DataFrame:
     """``pairs`` (every owner's :func:`pair_features`) plus :data:`GLOBAL_COLUMNS`, computed
     over all of them: the one-machine, in-memory global step."""
-    inputs = global_inputs(pairs)
-    contacts = contact_aggregates(inputs)
-    return pl.concat([pairs, two_hop(inputs)], how="horizontal").join(
-        contacts, on=CONTACT, how="left", maintain_order="left"
-    )
+    return pl.concat([pairs, global_columns(global_inputs(pairs))], how="horizontal")
 
 
 def pair_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.DataFrame:

@@ -35,13 +35,12 @@ import polars as pl
 from pipelines.columns import CONTACT, DIRECTION, IN, OUT, OWNER, TS, conform_events
 from pipelines.features import (
     GLOBAL_COLUMNS,
-    contact_aggregates,
     event_flags,
     finish_features,
     flagged_pair_features,
+    global_columns,
     global_inputs,
     pair_features,
-    two_hop,
 )
 from pipelines.labels import DEFAULT_HORIZON
 
@@ -165,10 +164,7 @@ def rank_scores(frame: pl.DataFrame, scores: np.ndarray, top: int | None = None)
 def global_step(inputs: pl.DataFrame) -> pl.DataFrame:
     """``owner, contact`` and :data:`pipelines.features.GLOBAL_COLUMNS` of every pair of
     ``inputs`` (:func:`pipelines.features.global_inputs` rows of every owner)."""
-    contacts = contact_aggregates(inputs)
-    return pl.concat([inputs.select(OWNER, CONTACT), two_hop(inputs)], how="horizontal").join(
-        contacts, on=CONTACT, how="left", maintain_order="left"
-    )
+    return pl.concat([inputs.select(OWNER, CONTACT), global_columns(inputs)], how="horizontal")
 
 
 def score_owner_events(
@@ -238,7 +234,7 @@ def score_owners(
     """Every owner of ``events`` scored at ``as_of`` with ``model``, in bounded memory.
 
     The events before ``as_of`` are split into buckets of whole owners (a hash of the
-    owner modulo B, about ``bucket_events`` events each), spilled to temporary Parquet
+    owner modulo B, about ``bucket_events`` events each), spilled to temporary Arrow IPC
     files in one streaming pass over the input. Each bucket's pair features are computed
     once and spilled too (Arrow IPC, uncompressed: cheaper to write and read back than to
     compute again), so no more than one bucket's events or pairs are in memory at once,
@@ -259,15 +255,17 @@ def score_owners(
         # one streaming pass over the input writes every bucket's events apart
         # (only the numbers and flags the features read: no strings)
         flags = event_flags(past, as_of)
-        flags.with_columns(_bucket(buckets).alias("_bucket")).sink_parquet(
-            pl.PartitionBy(tmp, key="_bucket", include_key=False), mkdir=True
+        flags.with_columns(_bucket(buckets).alias("_bucket")).sink_ipc(
+            pl.PartitionBy(tmp, key="_bucket", include_key=False),
+            mkdir=True,
+            compression="uncompressed",
         )
         spilled, inputs = [], []
         for b in range(buckets):
-            files = sorted(Path(tmp, f"_bucket={b}").glob("*.parquet"))
+            files = sorted(Path(tmp, f"_bucket={b}").glob("*.ipc"))
             if not files:
                 continue
-            pairs = flagged_pair_features(pl.scan_parquet(files), as_of)
+            pairs = flagged_pair_features(pl.scan_ipc(files), as_of)
             inputs.append(global_inputs(pairs))
             spilled.append(Path(tmp, f"pairs-{b}.arrow"))
             pairs.write_ipc(spilled[-1], compression="uncompressed")
