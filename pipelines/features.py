@@ -654,29 +654,35 @@ def _owner_percentiles(frame: pl.DataFrame) -> list[pl.Series] | list[pl.Expr]:
     layout = _group_layout(starts, counts)
     values = frame.select(rounded)
     return [
-        pl.Series(name, _ranks_within(_order_keys(values[src].to_numpy()), layout) / size)
+        pl.Series(name, _ranks_within(*_sortable(values[src].to_numpy()), layout) / size)
         for name, src in RANKED.items()
     ]
 
 
-_LAST = np.iinfo(np.int64).max  # pads a group's row of the matrix: sorts after any key
+_LAST = np.iinfo(np.int64).max
 
 
-def _order_keys(values: np.ndarray) -> np.ndarray:
-    """Int64 keys that sort like the float64 ``values`` (-0.0 equal to 0.0, every NaN equal
-    and after +inf, as Polars ranks them)."""
-    values = values + 0.0  # -0.0 becomes 0.0
+def _sortable(values: np.ndarray) -> tuple[np.ndarray, float | int]:
+    """(keys, pad): keys that sort and tie like ``values`` do in Polars (-0.0 equal to 0.0,
+    every NaN equal and after +inf), and a pad that sorts after every key: finite floats
+    as they are (pad +inf), integers as they are, else Int64 keys (pad the largest)."""
+    if values.dtype.kind in "iu" and (len(values) == 0 or values.max() < _LAST):
+        return values.astype(np.int64, copy=False), _LAST
+    if values.dtype.kind == "f" and np.isfinite(values).all():
+        return values, np.inf
+    values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
     bits = values.view(np.int64)
     keys = bits ^ ((bits >> 63) & np.int64(0x7FFF_FFFF_FFFF_FFFF))
     keys[np.isnan(values)] = _LAST - 1
-    return keys
+    return keys, _LAST
 
 
 def _group_layout(starts: np.ndarray, counts: np.ndarray) -> list[tuple]:
     """Groups of contiguous rows (``starts``, ``counts``) by width m, a power of two: those
     of more than m/2 and at most m rows, each one row of a (groups, m) matrix. Per width:
-    m, the matrix' rows, each frame row's place in the matrix and its position in its
-    group, where the matrix' real cells are, and the frame row each group starts at."""
+    m, the matrix' rows, where each group's rows go in it (``cell``), each row's position
+    in its group, its group's first row, the frame rows in that order, and which of them
+    start a group."""
     width = np.ones(len(counts), dtype=np.int64)
     big = counts > 1
     width[big] = np.int64(1) << np.frexp(counts[big] - 1)[1]
@@ -687,37 +693,33 @@ def _group_layout(starts: np.ndarray, counts: np.ndarray) -> list[tuple]:
         start = np.repeat(starts[group], sizes)
         pos = np.arange(len(start)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         cell = np.repeat(np.arange(len(group)) * m, sizes) + pos
-        real = np.zeros(len(group) * int(m), dtype=bool)
-        real[cell] = True
-        layout.append((int(m), len(group), cell, pos, real, start))
+        layout.append((int(m), len(group), cell, pos, start, start + pos, pos == 0))
     return layout
 
 
-def _ranks_within(keys: np.ndarray, layout: list[tuple]) -> np.ndarray:
+def _ranks_within(keys: np.ndarray, pad, layout: list[tuple]) -> np.ndarray:
     """The average rank (1-based, float64) of each key within its group
     (:func:`_group_layout`): each group's keys are one row of a matrix padded with
-    :data:`_LAST`, the rows are sorted all at once (``argsort`` along the row: a group of
-    m rows costs m log m, not a sort of every row), then each run of equal keys gets the
-    mean of its positions."""
+    ``pad`` (after every key), the rows are sorted all at once (``argsort`` along the row:
+    a group of m rows costs m log m, not a sort of every row), then each run of equal keys
+    gets the mean of its positions."""
     ranks = np.empty(len(keys))
-    for m, rows, cell, pos, real, start in layout:
+    for m, rows, cell, pos, start, row, first in layout:
         if m == 1:
-            ranks[start] = 1.0
+            ranks[row] = 1.0
             continue
-        matrix = np.full(rows * m, _LAST, dtype=np.int64)
-        matrix[cell] = keys[start + pos]
-        matrix = matrix.reshape(rows, m)
-        order = np.argsort(matrix, axis=1)
-        # the real cells, row by row: each group's keys in ascending order, and their rows
-        ordered = np.take_along_axis(matrix, order, axis=1).ravel()[real]
-        at = order.ravel()[real] + start
-        run = np.ones(len(ordered), dtype=bool)
+        matrix = np.full(rows * m, pad, dtype=keys.dtype)
+        matrix[cell] = keys[row]
+        order = np.argsort(matrix.reshape(rows, m), axis=1)
+        # each group's rows in ascending order of their keys (the pads sort after them)
+        at = order.ravel()[cell] + start
+        ordered = keys[at]
+        run = np.ones(len(at), dtype=bool)
         np.not_equal(ordered[1:], ordered[:-1], out=run[1:])
-        run |= pos == 0
-        first = np.flatnonzero(run)
-        last = np.r_[first[1:], len(ordered)] - 1
-        mean = (pos[first] + pos[last] + 2) / 2
-        ranks[at] = np.repeat(mean, last - first + 1)
+        run |= first
+        lo = np.flatnonzero(run)
+        hi = np.r_[lo[1:], len(at)] - 1
+        ranks[at] = np.repeat((pos[lo] + pos[hi] + 2) / 2, hi - lo + 1)
     return ranks
 
 
