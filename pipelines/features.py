@@ -23,6 +23,7 @@ Families (names in one place, below):
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import numpy as np
@@ -158,24 +159,23 @@ def _pair_key(events: pl.DataFrame) -> pl.Expr:
     return (owner.cast(pl.Int64) * (1 << 32) + contact.cast(pl.Int64)).alias("_pair")
 
 
-def _sorted_events(ev: pl.DataFrame) -> pl.DataFrame:
-    """A slim frame of numbers and flags, one row per event, sorted by (pair, ts) with an
-    "out" event first at equal ts (a reply at the same second is still a reply).
+FLAG_COLUMNS = ["_out", "_in", "_give", "_grp", "_thread", *[f"_ch_{g}" for g in CHANNEL_GROUPS]]
 
-    Events that arrive in that order already (the store hands them over sorted) are not
-    sorted again; others get two stable single-key sorts (by time, then by pair: several
-    times faster than one sort on both keys). Strings are reduced to flags first, so the
-    sorts move little data."""
+
+def event_flags(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.LazyFrame:
+    """The events before ``as_of`` reduced to what the pair features read: ``owner``,
+    ``contact``, ``ts`` and the flags :data:`FLAG_COLUMNS` (direction, give, group event,
+    the group's thread, channel groups), strings gone (what the sorts move, and what batch
+    scoring spills per bucket)."""
     is_in = pl.col(DIRECTION) == IN
     group = pl.col(N_PARTICIPANTS) > 2
-    frame = (
-        ev.lazy()
+    return (
+        conform_events(events)
+        .filter(pl.col(TS) < pl.lit(as_of, dtype=pl.Datetime("us")))
         .select(
-            _pair_key(ev),
-            (pl.col(TS).dt.epoch("us") * 2 + is_in.cast(pl.Int64)).alias("_order"),
             OWNER,
             CONTACT,
-            "_age",
+            TS,
             (pl.col(DIRECTION) == OUT).alias("_out"),
             is_in.alias("_in"),
             pl.col(IS_GIVE).alias("_give"),
@@ -183,11 +183,60 @@ def _sorted_events(ev: pl.DataFrame) -> pl.DataFrame:
             pl.when(group).then(pl.col(THREAD)).alias("_thread"),
             *[pl.col(CHANNEL).is_in(ch).alias(f"_ch_{g}") for g, ch in CHANNEL_GROUPS.items()],
         )
+    )
+
+
+def _sorted_events(flags: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """A slim frame of numbers and flags (:func:`event_flags` rows), one row per event,
+    sorted by (pair, ts) with an "out" event first at equal ts (a reply at the same second
+    is still a reply), with each event's age at ``as_of`` in days.
+
+    Events that arrive in that order already (the store hands them over sorted) are not
+    sorted again; others get one stable sort on one Int64 key when the times are whole
+    seconds and the key fits, else two stable single-key sorts (by time, then by pair:
+    several times faster than one sort on both keys)."""
+    frame = (
+        flags.lazy()
+        .select(
+            _pair_key(flags),
+            (pl.col(TS).dt.epoch("us") * 2 + pl.col("_in").cast(pl.Int64)).alias("_order"),
+            OWNER,
+            CONTACT,
+            _age_days(pl.col(TS), as_of).alias("_age"),
+            *FLAG_COLUMNS,
+        )
         .collect()
     )
-    if _in_pair_order(frame["_pair"].to_numpy(), frame["_order"].to_numpy()):
+    order = frame["_order"].to_numpy()
+    if _in_pair_order(frame["_pair"].to_numpy(), order):
         return frame
+    # whole seconds (most logs): (owner, contact, time, direction) as one number, one sort
+    us = order >> 1
+    key = None
+    if not (us % 1_000_000).any():
+        seconds = (us // 1_000_000) * 2 + (order & 1)
+        key = _lex_key([frame[OWNER].to_numpy(), frame[CONTACT].to_numpy(), seconds])
+    if key is not None:
+        return (
+            frame.with_columns(pl.Series("_key", key))
+            .sort("_key", maintain_order=True)
+            .drop("_key")
+        )
     return frame.sort("_order", maintain_order=True).sort("_pair", maintain_order=True)
+
+
+def _lex_key(columns: list[np.ndarray]) -> np.ndarray | None:
+    """One Int64 per row that sorts like the integer ``columns`` (first the most
+    significant), when the product of their spans fits in 63 bits; else None."""
+    lows = [int(c.min()) for c in columns]
+    spans = [int(c.max()) - lo + 1 for c, lo in zip(columns, lows, strict=True)]
+    if math.prod(spans) >= 2**63:
+        return None
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column, lo, span in zip(columns, lows, spans, strict=True):
+        key *= span
+        key += column - lo
+    return key
 
 
 def _in_pair_order(pair: np.ndarray, order: np.ndarray) -> bool:
@@ -349,27 +398,30 @@ def contact_aggregates(inputs: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         "contact_dec_7": "_dec_7",
         "_contact_dec_28": "_dec_28",
     }
-    frame = (
-        inputs.lazy()
-        .select(CONTACT, OWNER, "age_last_any", *sums.values())
-        .sort(CONTACT, OWNER)
-        .collect()
-    )
-    contact = frame[CONTACT].to_numpy()
-    if len(contact) == 0:
+    frame = inputs.lazy().select(CONTACT, OWNER, "age_last_any", *sums.values()).collect()
+    if frame.height == 0:
         schema = {CONTACT: frame.schema[CONTACT]} | dict.fromkeys(
             CONTACT_AGGREGATE_COLUMNS, pl.Float64
         )
         return pl.DataFrame(schema=schema)
+    # each (contact, owner) is one row: any sort by them gives the one order; as one
+    # number when it fits (the columns then gathered in numpy: the rows come in chunks)
+    contact = frame[CONTACT].to_numpy()
+    key = _lex_key([contact, frame[OWNER].to_numpy()])
+    if key is not None:
+        order = np.argsort(key)
+    else:
+        order = frame.select(pl.arg_sort_by(CONTACT, OWNER)).to_series().to_numpy()
+    contact = contact[order]
     starts = np.flatnonzero(np.r_[True, contact[1:] != contact[:-1]])
-    age = frame["age_last_any"].to_numpy().astype(np.float64)
+    age = frame["age_last_any"].to_numpy()[order].astype(np.float64)
     columns = {
         CONTACT: contact[starts],
         "contact_age_last": np.minimum.reduceat(age, starts),
         "contact_partners_28d": np.add.reduceat((age < ACTIVE_DAYS).astype(np.int64), starts),
     }
     for name, source in sums.items():
-        values = frame[source].to_numpy()
+        values = frame[source].to_numpy()[order]
         columns[name] = np.add.reduceat(values, starts)
     return pl.DataFrame(columns).select(CONTACT, *CONTACT_AGGREGATE_COLUMNS)
 
@@ -449,27 +501,33 @@ def _lookup(matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.where(keys[at] == wanted, matrix.data[at], 0.0)
 
 
+def global_columns(inputs: pl.DataFrame) -> pl.DataFrame:
+    """:data:`GLOBAL_COLUMNS` of every row of ``inputs`` (:func:`global_inputs` rows of
+    every owner), in their order: the two-hop count, and the contact's aggregates
+    (:func:`contact_aggregates`, sorted by contact) put on each row by a binary search."""
+    contacts = contact_aggregates(inputs)
+    at = np.searchsorted(contacts[CONTACT].to_numpy(), inputs[CONTACT].to_numpy())
+    return pl.concat(
+        [two_hop(inputs), contacts.select(CONTACT_AGGREGATE_COLUMNS)[at]], how="horizontal"
+    )
+
+
 def with_global_columns(pairs: pl.DataFrame) -> pl.DataFrame:
     """``pairs`` (every owner's :func:`pair_features`) plus :data:`GLOBAL_COLUMNS`, computed
     over all of them: the one-machine, in-memory global step."""
-    inputs = global_inputs(pairs)
-    contacts = contact_aggregates(inputs)
-    return pl.concat([pairs, two_hop(inputs)], how="horizontal").join(
-        contacts, on=CONTACT, how="left", maintain_order="left"
-    )
+    return pl.concat([pairs, global_columns(global_inputs(pairs))], how="horizontal")
 
 
 def pair_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     """Everything about each (owner, contact) pair that its own events tell (no other
     owner's events are read): one row per pair with an event before ``as_of``, sorted by
     (owner, contact). A function of one owner's events, so it runs owner by owner."""
-    ev = (
-        conform_events(events)
-        .filter(pl.col(TS) < pl.lit(as_of, dtype=pl.Datetime("us")))
-        .with_columns(_age_days(pl.col(TS), as_of).alias("_age"))
-        .collect()
-    )
-    pairs = _pair_aggregates(_sorted_events(ev)).lazy()
+    return flagged_pair_features(event_flags(events, as_of), as_of)
+
+
+def flagged_pair_features(flags: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """:func:`pair_features` of the events' :func:`event_flags` rows."""
+    pairs = _pair_aggregates(_sorted_events(flags.lazy().collect(), as_of)).lazy()
     never = pl.lit(NEVER_DAYS)
     f = pairs.with_columns(
         [pl.col(c).fill_null(never) for c in ("age_last_out", "age_last_in", "_age_first_out")]
@@ -526,47 +584,143 @@ def finish_features(pairs: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     so are the features)."""
     by_owner = pl.col(OWNER)
     pair_28 = pl.col(f"dec_{OUT}_28") + pl.col(f"dec_{IN}_28")
-    f = pairs.lazy().with_columns(
-        (pair_28 / pl.col("_contact_dec_28").clip(lower_bound=1e-12)).alias("contact_share_28"),
-        (pl.col("common_recent") / pl.col("_active_ties").clip(lower_bound=1)).alias(
-            "common_recent_share"
-        ),
-    )
-    f = f.with_columns(
+    pairs = pairs.lazy().collect()
+    # the owner-level sums on one chunk, the owner said sorted when it is: Polars then adds
+    # each owner's sums over its one slice of rows, in memory, the same bits however the
+    # frame was put together (the bits the shipped priors learned from)
+    owners = pairs.select(OWNER, f"n_{OUT}_28d", f"dec_{OUT}_28", f"dec_{IN}_28", "age_last_out")
+    owners = owners.rechunk()
+    owner = owners[OWNER].to_numpy()
+    if len(owner) and not (owner[1:] < owner[:-1]).any():
+        owners = owners.with_columns(by_owner.set_sorted())
+    owners = owners.select(
         pl.len().over(by_owner).alias("owner_n_contacts"),
         pl.col(f"n_{OUT}_28d").sum().over(by_owner).alias("owner_n_out_28d"),
         pl.col(f"dec_{OUT}_28").sum().over(by_owner).alias("owner_dec_out_28"),
         pl.col(f"dec_{IN}_28").sum().over(by_owner).alias("_owner_dec_in_28"),
         pl.col("age_last_out").min().over(by_owner).alias("owner_age_last_out"),
+    )
+    f = pl.concat([pairs, owners], how="horizontal").lazy()
+    f = f.with_columns(
+        (pair_28 / pl.col("_contact_dec_28").clip(lower_bound=1e-12)).alias("contact_share_28"),
+        (pl.col("common_recent") / pl.col("_active_ties").clip(lower_bound=1)).alias(
+            "common_recent_share"
+        ),
         (-pl.col("age_last_any")).alias("neg_age_last_any"),
         (-pl.col("age_last_out")).alias("neg_age_last_out"),
         (-(pl.col("overdue") - 1).abs()).alias("neg_overdue"),
         (
             2 * pl.col(f"dec_{OUT}_{FAST_HALF_LIVES[0]}") + pl.col(f"dec_{IN}_{FAST_HALF_LIVES[0]}")
         ).alias("fast_ir"),
-    ).with_columns(
         (pl.col(f"dec_{OUT}_28") / pl.col("owner_dec_out_28").clip(lower_bound=1e-12)).alias(
             "share_dec_out_28"
         ),
         (pl.col(f"dec_{IN}_28") / pl.col("_owner_dec_in_28").clip(lower_bound=1e-12)).alias(
             "share_dec_in_28"
         ),
-        *[
-            (
-                # ranked at 10 significant digits: sums of the same events added in another
-                # order must tie the same way
-                pl.col(src).round_sig_figs(10).rank("average").over(by_owner)
-                / pl.len().over(by_owner)
-            ).alias(name)
-            for name, src in RANKED.items()
-        ],
     )
-    return f.select(
-        OWNER,
-        CONTACT,
-        *[pl.col(c).cast(pl.Float64) for c in FEATURE_COLUMNS],
-        pl.col("n_all_dormant_window").cast(pl.Int64),
+    frame = f.collect(engine="in-memory")
+    return (
+        frame.lazy()
+        .with_columns(_owner_percentiles(frame))
+        .select(
+            OWNER,
+            CONTACT,
+            *[pl.col(c).cast(pl.Float64) for c in FEATURE_COLUMNS],
+            pl.col("n_all_dormant_window").cast(pl.Int64),
+        )
     )
+
+
+def _owner_percentiles(frame: pl.DataFrame) -> list[pl.Series] | list[pl.Expr]:
+    """The within-owner percentile ranks :data:`RANKED`: the average rank (1 = lowest,
+    ties share the mean of their ranks) of each source column, ranked at 10 significant
+    digits (sums of the same events added in another order must tie the same way), over
+    the owner's number of contacts. With the rows sorted by owner (as
+    :func:`pair_features` gives them) the owners' rows are sorted in place, all owners of
+    about one size at once (:func:`_ranks_within`); otherwise the Polars expressions
+    ``rank("average").over(owner) / len().over(owner)``, which give the same numbers."""
+    rounded = [pl.col(src).round_sig_figs(10) for src in RANKED.values()]
+    owner = frame[OWNER].to_numpy()
+    if len(owner) == 0 or (owner[1:] < owner[:-1]).any():
+        by_owner = pl.col(OWNER)
+        return [
+            (r.rank("average").over(by_owner) / pl.len().over(by_owner)).alias(name)
+            for name, r in zip(RANKED, rounded, strict=True)
+        ]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    counts = np.diff(np.r_[starts, len(owner)])
+    size = np.repeat(counts.astype(np.float64), counts)
+    layout = _group_layout(starts, counts)
+    values = frame.select(rounded)
+    return [
+        pl.Series(name, _ranks_within(*_sortable(values[src].to_numpy()), layout) / size)
+        for name, src in RANKED.items()
+    ]
+
+
+_LAST = np.iinfo(np.int64).max
+
+
+def _sortable(values: np.ndarray) -> tuple[np.ndarray, float | int]:
+    """(keys, pad): keys that sort and tie like ``values`` do in Polars (-0.0 equal to 0.0,
+    every NaN equal and after +inf), and a pad that sorts after every key: finite floats
+    as they are (pad +inf), integers as they are, else Int64 keys (pad the largest)."""
+    if values.dtype.kind in "iu" and (len(values) == 0 or values.max() < _LAST):
+        return values.astype(np.int64, copy=False), _LAST
+    if values.dtype.kind == "f" and np.isfinite(values).all():
+        return values, np.inf
+    values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
+    bits = values.view(np.int64)
+    keys = bits ^ ((bits >> 63) & np.int64(0x7FFF_FFFF_FFFF_FFFF))
+    keys[np.isnan(values)] = _LAST - 1
+    return keys, _LAST
+
+
+def _group_layout(starts: np.ndarray, counts: np.ndarray) -> list[tuple]:
+    """Groups of contiguous rows (``starts``, ``counts``) by width m, a power of two: those
+    of more than m/2 and at most m rows, each one row of a (groups, m) matrix. Per width:
+    m, the matrix' rows, where each group's rows go in it (``cell``), each row's position
+    in its group, its group's first row, the frame rows in that order, and which of them
+    start a group."""
+    width = np.ones(len(counts), dtype=np.int64)
+    big = counts > 1
+    width[big] = np.int64(1) << np.frexp(counts[big] - 1)[1]
+    layout = []
+    for m in np.unique(width):
+        group = np.flatnonzero(width == m)
+        sizes = counts[group]
+        start = np.repeat(starts[group], sizes)
+        pos = np.arange(len(start)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        cell = np.repeat(np.arange(len(group)) * m, sizes) + pos
+        layout.append((int(m), len(group), cell, pos, start, start + pos, pos == 0))
+    return layout
+
+
+def _ranks_within(keys: np.ndarray, pad, layout: list[tuple]) -> np.ndarray:
+    """The average rank (1-based, float64) of each key within its group
+    (:func:`_group_layout`): each group's keys are one row of a matrix padded with
+    ``pad`` (after every key), the rows are sorted all at once (``argsort`` along the row:
+    a group of m rows costs m log m, not a sort of every row), then each run of equal keys
+    gets the mean of its positions."""
+    ranks = np.empty(len(keys))
+    for m, rows, cell, pos, start, row, first in layout:
+        if m == 1:
+            ranks[row] = 1.0
+            continue
+        matrix = np.full(rows * m, pad, dtype=keys.dtype)
+        matrix[cell] = keys[row]
+        order = np.argsort(matrix.reshape(rows, m), axis=1)
+        # each group's rows in ascending order of their keys (the pads sort after them)
+        at = order.ravel()[cell] + start
+        ordered = keys[at]
+        run = np.ones(len(at), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=run[1:])
+        run |= first
+        lo = np.flatnonzero(run)
+        hi = np.r_[lo[1:], len(at)] - 1
+        ranks[at] = np.repeat((pos[lo] + pos[hi] + 2) / 2, hi - lo + 1)
+    return ranks
 
 
 def build_features(events: pl.LazyFrame | pl.DataFrame, as_of: datetime) -> pl.LazyFrame:

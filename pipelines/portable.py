@@ -167,12 +167,21 @@ _TREE_KEYS = ("baseline", "roots", "feature", "threshold", "missing_left", "left
 _TREE_KEYS += ("leaf", "value")
 
 
+# (row, tree) pairs walked at once: the rows go a block at a time, so memory stays bounded
+# (half a million rows times a hundred trees at once took gigabytes), the same numbers
+TREE_BLOCK_PAIRS = 2_000_000
+
+
 def _tree_proba(trees: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
-    """p(label 1): every (row, tree) pair walked down its tree, all pairs at once; each
-    step moves only the pairs still at an inner node (work = the total path length)."""
+    """p(label 1): every (row, tree) pair walked down its tree, all pairs of a block of
+    rows at once; each step moves only the pairs still at an inner node (work = the
+    total path length). A row's number depends on that row alone."""
     n = X.shape[0]
     roots = trees["roots"]
     n_trees = len(roots)
+    block = max(1, TREE_BLOCK_PAIRS // max(n_trees, 1))
+    if n > block:
+        return np.concatenate([_tree_proba(trees, X[i : i + block]) for i in range(0, n, block)])
     row = np.repeat(np.arange(n), n_trees)
     node = np.tile(roots, n)
     leaf = trees["leaf"]

@@ -6,8 +6,9 @@ aggregates and two-hop counts over every owner, the model) -> that owner's ranke
 1. :func:`pipelines.features.pair_features` per owner, reduced to the few columns the
    global step reads (:func:`pipelines.features.global_inputs`);
 2. the global step, once over every owner (:func:`global_step`);
-3. per owner again: the pair features, the global columns joined on, the features
-   finished (:func:`pipelines.features.finish_features`), the model's ranking scores.
+3. per owner again: the pair features (kept from step 1: spilled, not computed again),
+   the global columns put beside them, the features finished
+   (:func:`pipelines.features.finish_features`), the model's ranking scores.
 
 :func:`score_owners` runs those steps on one machine, owner bucket by owner bucket, so
 memory is bounded by the largest bucket (:data:`BUCKET_EVENTS` events) plus the global
@@ -34,11 +35,12 @@ import polars as pl
 from pipelines.columns import CONTACT, DIRECTION, IN, OUT, OWNER, TS, conform_events
 from pipelines.features import (
     GLOBAL_COLUMNS,
-    contact_aggregates,
+    event_flags,
     finish_features,
+    flagged_pair_features,
+    global_columns,
     global_inputs,
     pair_features,
-    two_hop,
 )
 from pipelines.labels import DEFAULT_HORIZON
 
@@ -47,6 +49,8 @@ OUTPUT_FORMATS = (".csv", ".parquet")
 INPUT_FORMATS = ("edges", "parquet")
 # one bucket of owners holds about this many events: the local engine's memory bound
 BUCKET_EVENTS = 1_000_000
+# a model scores at most about this many rows at once (whole owners): its memory bound
+SCORE_BLOCK_ROWS = 100_000
 
 
 class ScoreInputError(ValueError):
@@ -160,10 +164,7 @@ def rank_scores(frame: pl.DataFrame, scores: np.ndarray, top: int | None = None)
 def global_step(inputs: pl.DataFrame) -> pl.DataFrame:
     """``owner, contact`` and :data:`pipelines.features.GLOBAL_COLUMNS` of every pair of
     ``inputs`` (:func:`pipelines.features.global_inputs` rows of every owner)."""
-    contacts = contact_aggregates(inputs)
-    return pl.concat([inputs.select(OWNER, CONTACT), two_hop(inputs)], how="horizontal").join(
-        contacts, on=CONTACT, how="left", maintain_order="left"
-    )
+    return pl.concat([inputs.select(OWNER, CONTACT), global_columns(inputs)], how="horizontal")
 
 
 def score_owner_events(
@@ -180,13 +181,42 @@ def score_owner_events(
     pairs = pair_features(events, as_of) if pairs is None else pairs
     if pairs.height == 0:
         return pl.DataFrame(schema=dict(zip(SCORE_COLUMNS, _SCORE_TYPES, strict=True)))
+    frame = finish_features(with_globals(pairs, globals_)).collect()
+    return rank_scores(frame, model_scores(model, frame), top)
+
+
+def model_scores(model, frame: pl.DataFrame) -> np.ndarray:
+    """``model.rank_scores`` of ``frame`` (rows sorted by owner) a block of whole owners
+    at a time, about :data:`SCORE_BLOCK_ROWS` rows each: a model's scores of an owner's
+    rows depend on that owner's rows alone, and its working arrays stay a block's size."""
+    rows = SCORE_BLOCK_ROWS
+    owner = frame[OWNER].to_numpy()
+    if len(owner) <= rows:
+        return np.asarray(model.rank_scores(frame), dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    cuts = np.unique(starts[np.searchsorted(starts, np.arange(0, len(owner), rows))])
+    bounds = [*cuts.tolist(), len(owner)]
+    return np.concatenate(
+        [
+            np.asarray(model.rank_scores(frame.slice(a, b - a)), dtype=np.float64)
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+    )
+
+
+def with_globals(pairs: pl.DataFrame, globals_: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` with their :data:`pipelines.features.GLOBAL_COLUMNS` from ``globals_``
+    (:func:`global_step` rows of these owners): side by side when the rows are the same
+    pairs in the same order (the local engine's case: no join), else joined on the pair."""
+    same = globals_.height == pairs.height and all(
+        np.array_equal(globals_[c].to_numpy(), pairs[c].to_numpy()) for c in (OWNER, CONTACT)
+    )
+    if same:
+        return pl.concat([pairs, globals_.select(GLOBAL_COLUMNS)], how="horizontal")
     glob = globals_.select(OWNER, CONTACT, *GLOBAL_COLUMNS).cast(
         {OWNER: pairs.schema[OWNER], CONTACT: pairs.schema[CONTACT]}
     )
-    frame = finish_features(
-        pairs.join(glob, on=[OWNER, CONTACT], how="left", maintain_order="left")
-    ).collect()
-    return rank_scores(frame, model.rank_scores(frame), top)
+    return pairs.join(glob, on=[OWNER, CONTACT], how="left", maintain_order="left")
 
 
 _SCORE_TYPES = (pl.Int64, pl.Int64, pl.Float64, pl.Int64)
@@ -204,9 +234,12 @@ def score_owners(
     """Every owner of ``events`` scored at ``as_of`` with ``model``, in bounded memory.
 
     The events before ``as_of`` are split into buckets of whole owners (a hash of the
-    owner modulo B, about ``bucket_events`` events each), spilled to temporary Parquet
-    files in one streaming pass over the input; each bucket is read twice (once for the global step's inputs, once to score), so no more than one
-    bucket's events are in memory at once. One bucket: everything in memory, no spill.
+    owner modulo B, about ``bucket_events`` events each), spilled to temporary Arrow IPC
+    files in one streaming pass over the input. Each bucket's pair features are computed
+    once and spilled too (Arrow IPC, uncompressed: cheaper to write and read back than to
+    compute again), so no more than one bucket's events or pairs are in memory at once,
+    beside the global step's few columns per pair. One bucket: everything in memory, no
+    spill.
 
     Raises :class:`ScoreInputError` when no event precedes ``as_of``."""
     past = conform_events(events).filter(pl.col(TS) < pl.lit(as_of, dtype=pl.Datetime("us")))
@@ -220,20 +253,35 @@ def score_owners(
         return score_owner_events(past, glob, as_of, model, top, pairs=pairs)
     with tempfile.TemporaryDirectory(prefix="helpnext-score-", dir=spill_dir) as tmp:
         # one streaming pass over the input writes every bucket's events apart
-        past.with_columns(_bucket(buckets).alias("_bucket")).sink_parquet(
-            pl.PartitionBy(tmp, key="_bucket", include_key=False), mkdir=True
+        # (only the numbers and flags the features read: no strings)
+        flags = event_flags(past, as_of)
+        flags.with_columns(_bucket(buckets).alias("_bucket")).sink_ipc(
+            pl.PartitionBy(tmp, key="_bucket", include_key=False),
+            mkdir=True,
+            compression="uncompressed",
         )
-        files = [(b, sorted(Path(tmp, f"_bucket={b}").glob("*.parquet"))) for b in range(buckets)]
-        files = [(b, f) for b, f in files if f]
-        inputs = pl.concat(
-            [global_inputs(pair_features(pl.scan_parquet(f), as_of)) for _, f in files]
-        )
-        glob = global_step(inputs)
+        spilled, inputs = [], []
+        for b in range(buckets):
+            files = sorted(Path(tmp, f"_bucket={b}").glob("*.ipc"))
+            if not files:
+                continue
+            pairs = flagged_pair_features(pl.scan_ipc(files), as_of)
+            inputs.append(global_inputs(pairs))
+            spilled.append(Path(tmp, f"pairs-{b}.arrow"))
+            pairs.write_ipc(spilled[-1], compression="uncompressed")
+            del pairs
+        # the global step's rows run bucket by bucket, each in its pairs' order: a bucket's
+        # rows are one slice (no hashing of every pair once per bucket)
+        sizes = [part.height for part in inputs]
+        glob = global_step(pl.concat(inputs))
         del inputs
-        parts = []
-        for b, f in files:
-            owners = glob.filter(_bucket(buckets) == b)
-            parts.append(score_owner_events(pl.scan_parquet(f), owners, as_of, model, top))
+        parts, offset = [], 0
+        for path, size in zip(spilled, sizes, strict=True):
+            pairs = pl.read_ipc(path)
+            part = glob.slice(offset, size)
+            parts.append(score_owner_events(None, part, as_of, model, top, pairs=pairs))
+            offset += size
+            del pairs
         return pl.concat(parts).sort(OWNER, "rank")
 
 

@@ -238,3 +238,54 @@ def test_give_balance_is_signed_and_large_ids_are_handled():
     assert (a["give_in"], a["give_out"], a["give_balance"]) == (0, 2, -2)
     assert _row(f, -3, 7)["n_in"] == 1
     assert f.select("owner", "contact").rows() == [(-3, 7), (5, 2**40)]  # sorted by pair
+
+
+@pytest.mark.parametrize("kind", ["specials", "float ties", "integers", "signed zeros"])
+def test_within_owner_ranks_are_polars_average_ranks(kind):
+    """The percentile ranks' row sorts (owners of one size at once) give exactly Polars'
+    ``rank("average").over(owner)``: ties, -0.0 = 0.0, NaN after +inf, one big owner."""
+    from pipelines.features import _group_layout, _ranks_within, _sortable
+
+    rng = np.random.default_rng(len(kind))
+    for _ in range(50):
+        sizes = np.r_[rng.integers(1, 40, size=rng.integers(1, 30)), rng.integers(1, 3000)]
+        n = int(sizes.sum())
+        if kind == "specials":
+            values = rng.choice([0.0, 1.0, np.nan, np.inf, -np.inf, 2.5, -3.0], n)
+        elif kind == "float ties":
+            values = rng.integers(0, 5, n).astype(float) / 3
+        elif kind == "integers":
+            values = rng.integers(0, 5, n)
+        else:
+            values = rng.choice([0.0, -0.0, 1.5, -2.0], n)
+        owner = np.repeat(np.arange(len(sizes)), sizes)
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        got = _ranks_within(*_sortable(values), _group_layout(starts, sizes))
+        want = pl.DataFrame({"owner": owner, "v": values}).select(
+            pl.col("v").rank("average").over("owner")
+        )
+        assert np.array_equal(got, want.to_series().to_numpy())
+
+
+def test_features_of_rows_not_sorted_by_owner_rank_the_same():
+    """finish_features on rows out of owner order takes the Polars path: the same ranks
+    exactly, the owner sums to rounding (Polars adds them in another order there)."""
+    from pipelines.features import finish_features, pair_features, with_global_columns
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    log = pl.DataFrame(
+        {
+            "owner": rng.integers(0, 30, n),
+            "contact": rng.integers(30, 90, n),
+            "ts": pl.Series(rng.integers(0, 50 * 86_400, n) * 1_000_000).cast(pl.Datetime("us")),
+            "direction": rng.choice(["out", "in"], n),
+        }
+    )
+    pairs = with_global_columns(pair_features(log, datetime(1970, 3, 1)))
+    in_order = finish_features(pairs).collect()
+    shuffled = finish_features(pairs.sample(fraction=1.0, shuffle=True, seed=1)).collect()
+    shuffled = shuffled.sort("owner", "contact")
+    assert_frame_equal(shuffled, in_order)
+    ranks = [c for c in FEATURE_COLUMNS if c.startswith("pct_")]
+    assert len(ranks) == 12 and shuffled.select(ranks).equals(in_order.select(ranks))

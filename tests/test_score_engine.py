@@ -98,6 +98,21 @@ def test_owner_buckets_give_the_same_scores_as_one_pass(tmp_path):
     assert whole["contact"].to_list() == best["contact"].to_list()
 
 
+def test_a_model_scoring_blocks_of_owners_gives_the_same_scores(monkeypatch, tmp_path):
+    from pipelines import portable, score
+    from recommender.engagement import promoted_ranker
+
+    model, model_id = promoted_ranker(tmp_path / "home")  # the shipped prior: trees
+    assert model_id.startswith("prior:")
+    events = edge_events(generated_log())
+    as_of = EPOCH + timedelta(days=150)
+    whole = score_owners(events, as_of, model)
+    monkeypatch.setattr(score, "SCORE_BLOCK_ROWS", 50)  # a block of a few owners at a time
+    monkeypatch.setattr(portable, "TREE_BLOCK_PAIRS", 7)  # a row or so at a time
+    assert whole.height > 20 * 50
+    assert score_owners(events, as_of, model).equals(whole)
+
+
 def test_eu_core_buckets_give_the_same_scores_as_one_pass():
     edges = read_edges(shared("interactions", "email-Eu-core-temporal.txt.gz")).head(20_000)
     as_of = EPOCH + timedelta(seconds=int(edges["ts"].max()) + 1)

@@ -5,12 +5,16 @@ shipped prior and with a promoted model's serving form."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import shared
+from conftest import REPO, shared
 from test_score_engine import generated_log, write_edges
 
 EPOCH = datetime(1970, 1, 1)
@@ -150,6 +154,102 @@ def test_spark_without_java_says_what_to_install(cli, tmp_path, monkeypatch):
         "Spark needs Java 17"
     )
     assert not (tmp_path / "o").exists()
+
+
+def site_without(tmp_path: Path, *hidden: str) -> Path:
+    """A copy (links) of this interpreter's site-packages without the distributions
+    ``hidden``: run with ``python -S`` and it on PYTHONPATH, they are not installed."""
+    import site
+
+    packages = Path(next(p for p in site.getsitepackages() if Path(p, "polars").exists()))
+    mirror = tmp_path / "site-packages"
+    mirror.mkdir()
+    for entry in packages.iterdir():
+        if not entry.name.lower().startswith(hidden) and entry.suffix != ".pth":
+            (mirror / entry.name).symlink_to(entry)
+    return mirror
+
+
+def python(args: list, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run this interpreter (a fresh process) with ``args`` in the repository."""
+    return subprocess.run(
+        [sys.executable, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def helpnext_process(args: list, env: dict[str, str], site_dir: Path | None = None):
+    """The real CLI in a fresh interpreter (``python -m recommender ARGS``); with
+    ``site_dir``: ``python -S``, only it and the repository on the path."""
+    if site_dir is None:
+        return python(["-m", "recommender", *args], env)
+    env = env | {"PYTHONPATH": f"{site_dir}{os.pathsep}{REPO}"}
+    return python(["-S", "-m", "recommender", *args], env)
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("HOME", "LANG", "PATH", "JAVA_HOME")}
+    return keep | {"HELPNEXT_HOME": str(tmp_path / "home")} | extra
+
+
+INSTALL_LINE = "install with pip install 'helpnext[spark]'; Spark needs Java 17"
+
+
+@pytest.mark.parametrize("missing", ["pyspark", "java"])
+def test_spark_engine_without_pyspark_or_java_says_what_to_install(tmp_path, missing):
+    log = tmp_path / "log.txt"
+    log.write_text("1 2 10\n2 1 20\n")
+    out = tmp_path / "scores"
+    args = ["score", "--engine", "spark", "--interactions", log, "--as-of", "100", "--out", out]
+    if missing == "pyspark":
+        env, site_dir = _env(tmp_path), site_without(tmp_path, "pyspark", "py4j")
+        # the interpreter really lacks PySpark (and has everything else helpnext needs)
+        probe = helpnext_process([], env, site_dir)  # no command: the usage text
+        assert probe.returncode in (0, 2) and "Traceback" not in probe.stderr
+        check = python(["-S", "-c", "import pyspark"], env | {"PYTHONPATH": str(site_dir)})
+        assert check.returncode == 1 and "No module named 'pyspark'" in check.stderr
+        expected = f"helpnext: error: {INSTALL_LINE}"
+    else:
+        # no java on PATH, JAVA_HOME a folder without bin/java
+        (tmp_path / "jdk").mkdir()
+        env, site_dir = _env(tmp_path, PATH=str(tmp_path), JAVA_HOME=str(tmp_path / "jdk")), None
+        expected = f"helpnext: error: no Java runtime found: {INSTALL_LINE}"
+    result = helpnext_process(args, env, site_dir)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == expected
+    assert not out.exists() and not list(tmp_path.glob(".scores*"))  # nothing written
+
+
+def test_spark_engine_with_no_event_before_as_of_writes_nothing(cli, tmp_path):
+    out = tmp_path / "scores"
+    late = tmp_path / "late.parquet"
+    pl.DataFrame({"owner": [1], "contact": [2], "ts": [10**9], "direction": ["out"]}).write_parquet(
+        late
+    )
+    edges = tmp_path / "late.txt"
+    edges.write_text("1 2 1000000000\n")
+    for log in (late, edges):
+        result = cli(
+            "score", "--engine", "spark", "--interactions", log, "--as-of", "100", "--out", out
+        )
+        assert result.exit_code == 1
+        line = result.stderr.strip()
+        assert line.startswith("helpnext: error: ") and log.name in line
+        assert line.endswith(
+            "no events before 1970-01-01T00:01:40: nothing to score (--as-of 1970-01-01T00:01:40)"
+        )
+        assert len(line.splitlines()) == 1
+        assert not out.exists() and not list(tmp_path.glob(".scores*"))
+    result = cli("score", "--engine", "flink", "--interactions", edges, "--out", out)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "helpnext: error: unknown --engine 'flink'; choose from: local, spark"
+    )
+    assert not out.exists()
 
 
 def test_the_capped_two_hop_count_is_the_same_on_spark(spark, tmp_path, monkeypatch):
