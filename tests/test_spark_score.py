@@ -90,7 +90,8 @@ def test_generated_log_with_a_promoted_model_spark_equals_local(
     from pipelines.portable import serving_form
     from pipelines.score import edge_events
     from pipelines.train import train_engagement
-    from recommender.model_registry import save_model
+    from recommender.model_registry import record_model, save_model
+    from recommender.store import open_store
 
     log = generated_log()
     path = tmp_path / "log.txt"
@@ -103,6 +104,8 @@ def test_generated_log_with_a_promoted_model_spark_equals_local(
     card = save_model(
         helpnext_home, result.model, training_data_sha256=result.data_hash, serving=serving
     )
+    with open_store(helpnext_home) as store:  # as train does: the store records the model
+        record_model(store, card)
     seconds = 150 * 86_400
     local = _score(cli, path, seconds, tmp_path / "local.parquet", "--top", "5")
     remote = _score(cli, path, seconds, tmp_path / "spark", "--engine", "spark", "--top", "5")
