@@ -319,6 +319,48 @@ def defaults(weeks_q: dict[str, np.ndarray], priors: dict, has_own: bool) -> tup
     return f"{AVG}{expert}{own}+{BASE}{partner}", expert
 
 
+def _comparison(
+    used: list[datetime],
+    defaults_: tuple[str, str],
+    overall: str,
+    overall_q: dict[str, np.ndarray],
+    dormant_q: dict[str, np.ndarray],
+    weeks_q: dict[str, np.ndarray],
+) -> dict:
+    """What the card records of a selection: each option's mean NDCG@10, the rule, the
+    weeks judged on and, per week, the option chosen for everyone beside the best heuristic."""
+    default, dormant_default = defaults_
+    dormant_groups = max(len(v) for v in dormant_q.values())
+    compared = used[: len(overall_q[default])]  # the weeks judged on, newest first
+    comparison = {
+        "measure": "mean NDCG@10 over your newest weekly cutoffs: every past week for the "
+        "priors and heuristics, the weeks after the ones your own model was fitted on for it",
+        "rule": f"the default ({default}; {dormant_default} for dormant ties) unless another "
+        f"option beats it by more than {GATE_SE:g} standard errors of the paired difference",
+        "default": default,
+        "dormant_default": dormant_default,
+        "validation_cutoffs": [c.isoformat() for c in compared],
+        "every_week": {k: round(float(v.mean()), 4) for k, v in weeks_q.items()},
+        "every_week_cutoffs": len(used),
+        "overall": {k: round(float(v.mean()), 4) for k, v in overall_q.items()},
+        "dormant": {k: round(float(v.mean()), 4) for k, v in dormant_q.items() if len(v)},
+        "dormant_groups": dormant_groups,
+    }
+    heuristics = {k: v for k, v in overall_q.items() if k.startswith(BASE)}
+    best_h = max(heuristics, key=lambda k: float(heuristics[k].mean()))
+    if len(overall_q[overall]) == len(compared):  # one group per cutoff, newest first
+        comparison["best_heuristic"] = best_h
+        comparison["per_cutoff"] = [
+            {
+                "cutoff": cutoff.isoformat(),
+                "chosen": round(float(overall_q[overall][i]), 4),
+                "heuristic": round(float(overall_q[best_h][i]), 4),
+            }
+            for i, cutoff in enumerate(compared)
+        ]
+    return comparison
+
+
 def select_personal(
     events: pl.DataFrame,
     as_of: datetime,
@@ -385,33 +427,9 @@ def select_personal(
             f"only {dormant_groups} week(s) with a dormant tie written to: dormant "
             f"ties ranked with {label(dormant_default)}"
         )
-    compared = used[: len(overall_q[default])]  # the weeks judged on, newest first
-    comparison = {
-        "measure": "mean NDCG@10 over your newest weekly cutoffs: every past week for the "
-        "priors and heuristics, the weeks after the ones your own model was fitted on for it",
-        "rule": f"the default ({default}; {dormant_default} for dormant ties) unless another "
-        f"option beats it by more than {GATE_SE:g} standard errors of the paired difference",
-        "default": default,
-        "dormant_default": dormant_default,
-        "validation_cutoffs": [c.isoformat() for c in compared],
-        "every_week": {k: round(float(v.mean()), 4) for k, v in weeks_q.items()},
-        "every_week_cutoffs": len(used),
-        "overall": {k: round(float(v.mean()), 4) for k, v in overall_q.items()},
-        "dormant": {k: round(float(v.mean()), 4) for k, v in dormant_q.items() if len(v)},
-        "dormant_groups": dormant_groups,
-    }
-    heuristics = {k: v for k, v in overall_q.items() if k.startswith(BASE)}
-    best_h = max(heuristics, key=lambda k: float(heuristics[k].mean()))
-    if len(overall_q[overall]) == len(compared):  # one group per cutoff, newest first
-        comparison["best_heuristic"] = best_h
-        comparison["per_cutoff"] = [
-            {
-                "cutoff": cutoff.isoformat(),
-                "chosen": round(float(overall_q[overall][i]), 4),
-                "heuristic": round(float(overall_q[best_h][i]), 4),
-            }
-            for i, cutoff in enumerate(compared)
-        ]
+    comparison = _comparison(
+        used, (default, dormant_default), overall, overall_q, dormant_q, weeks_q
+    )
     own, own_validation = None, {}
     if OWN in components(overall) + components(dormant):
         inner = min(max(2, round(0.25 * len(used))), len(used) - 1)
