@@ -38,10 +38,7 @@ Decisions (a reader of the data should know them):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -53,19 +50,20 @@ from pipelines.ingest.linkedin_files import (
     LINKEDIN_DATES,
     OWNER_REF,
     Export,
-    _iso,
+    iso,
     load_table,
     name_key,
     open_export,
     url_key,
 )
 from pipelines.ingest.linkedin_messages import (
-    _attach_recipients,
-    _explode_recipients,
-    _message_interactions,
-    _owner_from_messages,
-    _read_messages,
+    attach_recipients,
+    explode_recipients,
+    message_interactions,
+    owner_from_messages,
+    read_messages,
 )
+from pipelines.ingest.linkedin_parts import Parts
 from pipelines.ingest.placeholders import placeholder_name_expr
 from pipelines.ingest.text import parse_dates
 
@@ -106,38 +104,7 @@ def _full_name(first: str, last: str) -> pl.Expr:
     )
 
 
-# -- the pieces of an export --------------------------------------------------------------
-
-
-@dataclass
-class _Parts:
-    """What the files hold, before people are resolved."""
-
-    connections: pl.DataFrame | None = None
-    messages: pl.DataFrame | None = None  # one row per message, recips = list of struct
-    messages_2018: bool = False
-    message_text: pl.DataFrame | None = None  # row, subject, content
-    others: list[pl.DataFrame] = field(default_factory=list)  # invitations, gives
-    owner_name: str | None = None
-    owner_positions: pl.DataFrame | None = None
-    rows_read: int = 0
-    rows_skipped: int = 0
-    details: dict[str, Any] = field(default_factory=dict)
-    dates: list[datetime] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def count(self, name: str, read: int, skipped: int = 0, **extra: int) -> None:
-        self.rows_read += read
-        self.rows_skipped += skipped
-        self.details[name] = {"rows": read, "skipped": skipped, **extra}
-
-    def saw(self, column: pl.Series) -> None:
-        latest = column.max()
-        if latest is not None:
-            self.dates.append(latest)
-
-
-def _read_connections(export: Export, parts: _Parts) -> None:
+def _read_connections(export: Export, parts: Parts) -> None:
     t = load_table(
         export,
         "connections.csv",
@@ -205,7 +172,7 @@ def _other_frame(
     )
 
 
-def _read_invitations(export: Export, parts: _Parts) -> None:
+def _read_invitations(export: Export, parts: Parts) -> None:
     t = load_table(
         export,
         "invitations.csv",
@@ -221,7 +188,7 @@ def _read_invitations(export: Export, parts: _Parts) -> None:
     out = pl.col("Direction").str.to_uppercase() == "OUTGOING"
     uid = pl.format(
         "li:inv:{}:{}:{}",
-        _iso("Sent At"),
+        iso("Sent At"),
         name_key(pl.col("From")).fill_null(""),
         name_key(pl.col("To")).fill_null(""),
     )
@@ -241,7 +208,7 @@ def _read_invitations(export: Export, parts: _Parts) -> None:
     )
 
 
-def _read_endorsements(export: Export, parts: _Parts, file: str) -> None:
+def _read_endorsements(export: Export, parts: Parts, file: str) -> None:
     role = ENDORSE_ROLE[file]
     first, last, url = f"{role} First Name", f"{role} Last Name", f"{role} Public Url"
     t = load_table(
@@ -271,7 +238,7 @@ def _read_endorsements(export: Export, parts: _Parts, file: str) -> None:
             uid=pl.format(
                 "li:endorse:{}:{}:{}:{}",
                 pl.lit(direction),
-                _iso("Endorsement Date"),
+                iso("Endorsement Date"),
                 name_key(full).fill_null(""),
                 pl.col("Skill Name").str.to_lowercase().fill_null(""),
             ),
@@ -280,7 +247,7 @@ def _read_endorsements(export: Export, parts: _Parts, file: str) -> None:
     )
 
 
-def _read_recommendations(export: Export, parts: _Parts, file: str) -> None:
+def _read_recommendations(export: Export, parts: Parts, file: str) -> None:
     t = load_table(
         export,
         file,
@@ -309,7 +276,7 @@ def _read_recommendations(export: Export, parts: _Parts, file: str) -> None:
             uid=pl.format(
                 "li:rec:{}:{}:{}",
                 pl.lit(direction),
-                _iso("Creation Date"),
+                iso("Creation Date"),
                 name_key(full).fill_null(""),
             ),
             body=pl.col("Text"),
@@ -317,7 +284,7 @@ def _read_recommendations(export: Export, parts: _Parts, file: str) -> None:
     )
 
 
-def _read_profile(export: Export, parts: _Parts) -> None:
+def _read_profile(export: Export, parts: Parts) -> None:
     t = load_table(
         export, "profile.csv", PROFILE_REQUIRED, PROFILE_OPTIONAL, what="LinkedIn Profile"
     )
@@ -327,7 +294,7 @@ def _read_profile(export: Export, parts: _Parts) -> None:
         parts.owner_name = names["n"][0]
 
 
-def _read_positions(export: Export, parts: _Parts) -> None:
+def _read_positions(export: Export, parts: Parts) -> None:
     t = load_table(
         export, "positions.csv", POSITIONS_REQUIRED, POSITIONS_OPTIONAL, what="LinkedIn Positions"
     )
@@ -485,13 +452,13 @@ def _new_people(resolved: pl.DataFrame) -> pl.DataFrame:
 def _placeholder_messages(messages: pl.DataFrame) -> int:
     """Messages sent by or to a placeholder member (no profile URL)."""
     sender = placeholder_name_expr(pl.col("from")) & pl.col("from_url").is_null()
-    recips = _explode_recipients(messages, ["row"]).filter(
+    recips = explode_recipients(messages, ["row"]).filter(
         placeholder_name_expr(pl.col("r_name")) & pl.col("r_url").is_null()
     )
     return messages.filter(sender | pl.col("row").is_in(recips["row"].implode())).height
 
 
-def _mentions(parts: _Parts) -> pl.DataFrame:
+def _mentions(parts: Parts) -> pl.DataFrame:
     cols = ["name", "url", "first", "last", "company", "position"]
     frames = [o.select(cols) for o in parts.others]
     if parts.messages is not None:
@@ -501,7 +468,7 @@ def _mentions(parts: _Parts) -> pl.DataFrame:
         frames.append(
             f.select(pl.col("from").alias("name"), pl.col("from_url").alias("url"), *extra)
         )
-        rx = _explode_recipients(f, []).select(
+        rx = explode_recipients(f, []).select(
             pl.col("r_name").alias("name"), pl.col("r_url").alias("url"), *extra
         )
         frames.append(rx)
@@ -514,7 +481,7 @@ def import_linkedin(path: Path | str) -> ImportBatch:
     """Read a LinkedIn data export (zip or folder) into an :class:`ImportBatch`."""
     path = Path(path)
     export = open_export(path)
-    parts = _Parts()
+    parts = Parts()
     try:
         if not export.members:
             raise InputError(
@@ -529,8 +496,8 @@ def import_linkedin(path: Path | str) -> ImportBatch:
         if export.has("connections.csv"):
             _read_connections(export, parts)
         if export.has("messages.csv"):
-            _read_messages(export, parts)
-            _attach_recipients(parts)
+            read_messages(export, parts)
+            attach_recipients(parts)
         if export.has("invitations.csv"):
             _read_invitations(export, parts)
         for file in ENDORSE_ROLE:
@@ -558,7 +525,7 @@ def import_linkedin(path: Path | str) -> ImportBatch:
         parts.details["unreadable_rows"] = unreadable
         parts.rows_skipped += sum(unreadable.values())
 
-    owner_name, owner_url = _owner_from_messages(parts)
+    owner_name, owner_url = owner_from_messages(parts)
     owner_key = (
         pl.select(name_key(pl.lit(owner_name, dtype=pl.String))).item() if owner_name else None
     )
@@ -567,7 +534,7 @@ def import_linkedin(path: Path | str) -> ImportBatch:
     frames = []
     if parts.messages is not None:
         placeholder_messages = _placeholder_messages(parts.messages)
-        messages, unmatched = _message_interactions(parts, res)
+        messages, unmatched = message_interactions(parts, res)
         frames.append(messages)
         parts.rows_skipped += unmatched
         parts.details["messages.csv"]["without_counterpart"] = unmatched
