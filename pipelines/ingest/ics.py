@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from pipelines.errors import InputError, UsageError
+from pipelines.errors import InputError
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.placeholders import is_placeholder_address
 from pipelines.ingest.recurrence import MAX_OCCURRENCES, Expansion, occurrences
-from pipelines.ingest.text import read_text, sha256_bytes
+from pipelines.ingest.text import own_addresses, read_text, sha256_bytes
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NOT_PEOPLE = {"ROOM", "RESOURCE"}
@@ -123,7 +123,7 @@ def _parse_error_line(text: str, err: Exception) -> int | None:
 
 def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBatch:
     path = Path(path)
-    mine = _my_addresses(me)
+    mine = own_addresses(me, "give your own address with --me (as the calendar names you)")
     text, raw = read_text(path)
     _check_shape(text, path)
     text, empty_tzids, fallback_zone = _fill_empty_tzid(text)
@@ -163,17 +163,6 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
     return ImportBatch(
         people=meetings.people(), interactions=meetings.interactions(), as_of=now, **common
     )
-
-
-def _my_addresses(me: list[str]) -> set[str]:
-    """The owner's own addresses (``--me``), lower-cased; each must be an e-mail address."""
-    mine = {m.strip().lower() for m in me if m and m.strip()}
-    if not mine:
-        raise UsageError("give your own address with --me (as the calendar names you)")
-    bad = sorted(m for m in mine if not _EMAIL.match(m))
-    if bad:
-        raise UsageError(f"--me {bad[0]!r} is not an e-mail address")
-    return mine
 
 
 def _parse_calendars(path: Path, text: str) -> tuple[list, int]:
