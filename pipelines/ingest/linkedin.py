@@ -483,31 +483,68 @@ def import_linkedin(path: Path | str) -> ImportBatch:
     export = open_export(path)
     parts = Parts()
     try:
-        if not export.members:
-            raise InputError(
-                path,
-                "no LinkedIn export files found; expected at least one of "
-                + ", ".join(DISPLAY_NAMES[n] for n in KNOWN_FILES),
-            )
-        if export.has("profile.csv"):
-            _read_profile(export, parts)
-        if export.has("positions.csv"):
-            _read_positions(export, parts)
-        if export.has("connections.csv"):
-            _read_connections(export, parts)
-        if export.has("messages.csv"):
-            read_messages(export, parts)
-            attach_recipients(parts)
-        if export.has("invitations.csv"):
-            _read_invitations(export, parts)
-        for file in ENDORSE_ROLE:
-            if export.has(file):
-                _read_endorsements(export, parts, file)
-        for file in ("recommendations_received.csv", "recommendations_given.csv"):
-            if export.has(file):
-                _read_recommendations(export, parts, file)
+        _read_files(path, export, parts)
     finally:
         export.close()
+    _note_what_was_not_read(export, parts)
+
+    owner_name, owner_url = owner_from_messages(parts)
+    owner_key = (
+        pl.select(name_key(pl.lit(owner_name, dtype=pl.String))).item() if owner_name else None
+    )
+    res = _resolve(_mentions(parts), parts.connections, owner_key, owner_url)
+    interactions = _interactions(parts, res)  # counts what it skips: before the counts are read
+    aliases: list[tuple[str, str]] = []
+    if owner_key:
+        aliases.append(("name", owner_key))
+    if owner_url:
+        aliases.append(("linkedin", owner_url))
+    return ImportBatch(
+        source_kind="linkedin",
+        label=path.name,
+        sha256=export.sha256,
+        people=_people(parts, res),
+        interactions=interactions,
+        owner_name=owner_name,
+        owner_aliases=aliases,
+        owner_positions=parts.owner_positions,
+        as_of=max(parts.dates) if parts.dates else None,
+        rows_read=parts.rows_read,
+        rows_skipped=parts.rows_skipped,
+        details=parts.details,
+        notes=parts.notes,
+    )
+
+
+def _read_files(path: Path, export: Export, parts: Parts) -> None:
+    """Each file the export has, read into ``parts`` (the owner's own files first)."""
+    if not export.members:
+        raise InputError(
+            path,
+            "no LinkedIn export files found; expected at least one of "
+            + ", ".join(DISPLAY_NAMES[n] for n in KNOWN_FILES),
+        )
+    if export.has("profile.csv"):
+        _read_profile(export, parts)
+    if export.has("positions.csv"):
+        _read_positions(export, parts)
+    if export.has("connections.csv"):
+        _read_connections(export, parts)
+    if export.has("messages.csv"):
+        read_messages(export, parts)
+        attach_recipients(parts)
+    if export.has("invitations.csv"):
+        _read_invitations(export, parts)
+    for file in ENDORSE_ROLE:
+        if export.has(file):
+            _read_endorsements(export, parts, file)
+    for file in ("recommendations_received.csv", "recommendations_given.csv"):
+        if export.has(file):
+            _read_recommendations(export, parts, file)
+
+
+def _note_what_was_not_read(export: Export, parts: Parts) -> None:
+    """The tables' notes, links not followed and unreadable rows, into ``parts``."""
     for notes in export.tables_notes:
         parts.notes.extend(notes)
     if export.links:
@@ -525,12 +562,10 @@ def import_linkedin(path: Path | str) -> ImportBatch:
         parts.details["unreadable_rows"] = unreadable
         parts.rows_skipped += sum(unreadable.values())
 
-    owner_name, owner_url = owner_from_messages(parts)
-    owner_key = (
-        pl.select(name_key(pl.lit(owner_name, dtype=pl.String))).item() if owner_name else None
-    )
-    res = _resolve(_mentions(parts), parts.connections, owner_key, owner_url)
 
+def _interactions(parts: Parts, res: pl.DataFrame) -> pl.DataFrame | None:
+    """Messages, invitations and gives with the people resolved (``res``); rows without a
+    counterpart are counted as skipped."""
     frames = []
     if parts.messages is not None:
         placeholder_messages = _placeholder_messages(parts.messages)
@@ -558,7 +593,12 @@ def import_linkedin(path: Path | str) -> ImportBatch:
     interactions = pl.concat(frames, how="diagonal_relaxed") if frames else None
     if interactions is not None:
         interactions = interactions.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
+    return interactions
 
+
+def _people(parts: Parts, res: pl.DataFrame) -> pl.DataFrame:
+    """The people named: the new ones of ``res`` and the connections (with the profile URL
+    learned from other files when theirs was missing)."""
     people = [_new_people(res)]
     if parts.connections is not None:
         learned = (
@@ -576,28 +616,7 @@ def import_linkedin(path: Path | str) -> ImportBatch:
         people_frame = people_frame.with_columns(
             pl.lit(None, dtype=pl.List(pl.String)).alias("emails")
         )
-    people_frame = people_frame.with_columns(
+    return people_frame.with_columns(
         pl.lit(PERSONAL_OWNER).alias("owner_key"),
         pl.col("emails").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-    )
-
-    aliases: list[tuple[str, str]] = []
-    if owner_key:
-        aliases.append(("name", owner_key))
-    if owner_url:
-        aliases.append(("linkedin", owner_url))
-    return ImportBatch(
-        source_kind="linkedin",
-        label=path.name,
-        sha256=export.sha256,
-        people=people_frame,
-        interactions=interactions,
-        owner_name=owner_name,
-        owner_aliases=aliases,
-        owner_positions=parts.owner_positions,
-        as_of=max(parts.dates) if parts.dates else None,
-        rows_read=parts.rows_read,
-        rows_skipped=parts.rows_skipped,
-        details=parts.details,
-        notes=parts.notes,
     )
