@@ -344,7 +344,6 @@ def train_preference(
 
 def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> PreferenceResult:
     from recommender import model_registry
-    from recommender.errors import ModelIntegrityError
 
     as_of = as_of or utcnow()
     owner = owner_id if owner_id is not None else store.owner_id(create=False)
@@ -371,24 +370,12 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
     train_x = [json.loads(f) for f in train["features"].to_list()]
     test_x = [json.loads(f) for f in test["features"].to_list()]
     strength = choose_c(train, train_x)
-    from recommender.preference_model import PreferenceModel, PriorModel
+    from recommender.preference_model import PreferenceModel
 
     candidate = PreferenceModel(C=strength).fit(
         train_x, train["label"].to_numpy(), sample_weight=train["weight"].to_numpy()
     )
-    compared_with = "prior"
-    current = None
-    try:
-        found = load_promoted(store, owner)
-    except ModelIntegrityError as err:
-        found = None
-        compared_with = f"prior (the promoted model is unusable: {err})"
-    if found is not None:
-        current, compared_with = found
-    if current is None:
-        current = PriorModel().fit(
-            train_x, train["label"].to_numpy(), sample_weight=train["weight"].to_numpy()
-        )
+    current, compared_with = _model_in_use(store, owner, train, train_x)
     metrics = {
         "candidate": _evaluate(candidate, test, test_x),
         "current": _evaluate(current, test, test_x),
@@ -419,6 +406,53 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
         },
     )
     model_registry.record_model(store, card)
+    _record_comparison(store, card, owner, as_of, train, test, metrics, compared_with, promoted)
+    return PreferenceResult(
+        True,
+        promoted,
+        "promoted" if promoted else "not better than the model in use; not promoted",
+        card["model_id"],
+        compared_with,
+        train.height,
+        test.height,
+        metrics,
+    )
+
+
+def _model_in_use(store: Store, owner: int, train: pl.DataFrame, train_x: list[dict]):
+    """(the model a candidate must beat, what it is): the promoted one, else the engagement
+    prior calibrated on the training split (also when the promoted one is unusable)."""
+    from recommender.errors import ModelIntegrityError
+    from recommender.preference_model import PriorModel
+
+    compared_with = "prior"
+    current = None
+    try:
+        found = load_promoted(store, owner)
+    except ModelIntegrityError as err:
+        found = None
+        compared_with = f"prior (the promoted model is unusable: {err})"
+    if found is not None:
+        current, compared_with = found
+    if current is None:
+        current = PriorModel().fit(
+            train_x, train["label"].to_numpy(), sample_weight=train["weight"].to_numpy()
+        )
+    return current, compared_with
+
+
+def _record_comparison(
+    store: Store,
+    card: dict,
+    owner: int,
+    as_of: datetime,
+    train: pl.DataFrame,
+    test: pl.DataFrame,
+    metrics: dict,
+    compared_with: str,
+    promoted: bool,
+) -> None:
+    """The candidate's row in ``preference_models``: its split, scores and the outcome."""
     with store.transaction() as con:
         con.execute(
             """INSERT INTO preference_models (model_id, owner_id, trained_at, as_of,
@@ -439,16 +473,6 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
                 card["artifact_sha256"],
             ],
         )
-    return PreferenceResult(
-        True,
-        promoted,
-        "promoted" if promoted else "not better than the model in use; not promoted",
-        card["model_id"],
-        compared_with,
-        train.height,
-        test.height,
-        metrics,
-    )
 
 
 # -- history -------------------------------------------------------------------------------
