@@ -314,6 +314,59 @@ def _read_positions(export: Export, parts: Parts) -> None:
 # -- people --------------------------------------------------------------------------------
 
 
+def _match_connections(m: pl.DataFrame, connections: pl.DataFrame | None) -> pl.DataFrame:
+    """Mentions plus ``ref_u``, the connection their URL names, and ``ref_n``, the one
+    their name names (each null when none does)."""
+    if connections is None or not connections.height:
+        return m.with_columns(
+            pl.lit(None, dtype=pl.String).alias("ref_u"),
+            pl.lit(None, dtype=pl.String).alias("ref_n"),
+        )
+    conn_url = (
+        connections.filter(pl.col("linkedin_url").is_not_null())
+        .unique("linkedin_url", keep="first", maintain_order=True)
+        .select(pl.col("linkedin_url").alias("uk"), pl.col("ref").alias("ref_u"))
+    )
+    # a name names a connection only when one connection has it (namesakes are
+    # different people), and a mention that has a URL only a connection without one
+    conn_name = (
+        connections.filter(pl.col("nk").is_not_null())
+        .group_by("nk")
+        .agg(
+            pl.col("ref").first().alias("ref_n"),
+            pl.len().alias("n_named"),
+            pl.col("linkedin_url").is_null().first().alias("conn_no_url"),
+        )
+        .filter(pl.col("n_named") == 1)
+        .drop("n_named")
+    )
+    # a mention with a last name only (a mangled Recommendations header): last name + company
+    last_company = [
+        name_key(pl.col("last_name")).alias("lk"),
+        pl.col("company").str.to_lowercase().alias("ck"),
+    ]
+    conn_lc = (
+        connections.select("ref", *last_company)
+        .drop_nulls(["lk", "ck"])
+        .filter(pl.len().over(["lk", "ck"]) == 1)
+    )
+    return (
+        m.join(conn_url, on="uk", how="left")
+        .join(conn_name, on="nk", how="left")
+        .with_columns(
+            pl.when(pl.col("first").is_null()).then(name_key(pl.col("last"))).alias("lk"),
+            pl.col("company").str.to_lowercase().alias("ck"),
+        )
+        .join(conn_lc.rename({"ref": "ref_lc"}), on=["lk", "ck"], how="left")
+        .with_columns(
+            pl.when(pl.col("uk").is_null() | pl.col("conn_no_url").fill_null(False))
+            .then(pl.coalesce("ref_n", "ref_lc"))
+            .alias("ref_n")
+        )
+        .drop("lk", "ck", "ref_lc", "conn_no_url")
+    )
+
+
 def _resolve(
     mentions: pl.DataFrame,
     connections: pl.DataFrame | None,
@@ -332,56 +385,7 @@ def _resolve(
         .otherwise(pl.col("nk") == pl.lit(owner_key, dtype=pl.String))
         .fill_null(False)
     )
-    m = m.with_columns(is_owner.alias("is_owner"))
-    if connections is not None and connections.height:
-        conn_url = (
-            connections.filter(pl.col("linkedin_url").is_not_null())
-            .unique("linkedin_url", keep="first", maintain_order=True)
-            .select(pl.col("linkedin_url").alias("uk"), pl.col("ref").alias("ref_u"))
-        )
-        # a name names a connection only when one connection has it (namesakes are
-        # different people), and a mention that has a URL only a connection without one
-        conn_name = (
-            connections.filter(pl.col("nk").is_not_null())
-            .group_by("nk")
-            .agg(
-                pl.col("ref").first().alias("ref_n"),
-                pl.len().alias("n_named"),
-                pl.col("linkedin_url").is_null().first().alias("conn_no_url"),
-            )
-            .filter(pl.col("n_named") == 1)
-            .drop("n_named")
-        )
-        # a mention with a last name only (a mangled Recommendations header): last name + company
-        last_company = [
-            name_key(pl.col("last_name")).alias("lk"),
-            pl.col("company").str.to_lowercase().alias("ck"),
-        ]
-        conn_lc = (
-            connections.select("ref", *last_company)
-            .drop_nulls(["lk", "ck"])
-            .filter(pl.len().over(["lk", "ck"]) == 1)
-        )
-        m = (
-            m.join(conn_url, on="uk", how="left")
-            .join(conn_name, on="nk", how="left")
-            .with_columns(
-                pl.when(pl.col("first").is_null()).then(name_key(pl.col("last"))).alias("lk"),
-                pl.col("company").str.to_lowercase().alias("ck"),
-            )
-            .join(conn_lc.rename({"ref": "ref_lc"}), on=["lk", "ck"], how="left")
-            .with_columns(
-                pl.when(pl.col("uk").is_null() | pl.col("conn_no_url").fill_null(False))
-                .then(pl.coalesce("ref_n", "ref_lc"))
-                .alias("ref_n")
-            )
-            .drop("lk", "ck", "ref_lc", "conn_no_url")
-        )
-    else:
-        m = m.with_columns(
-            pl.lit(None, dtype=pl.String).alias("ref_u"),
-            pl.lit(None, dtype=pl.String).alias("ref_n"),
-        )
+    m = _match_connections(m.with_columns(is_owner.alias("is_owner")), connections)
     strangers = pl.col("ref_u").is_null() & pl.col("ref_n").is_null() & ~pl.col("is_owner")
     # a mention without a URL is the stranger of that name only when one URL has it
     url_of_name = (
