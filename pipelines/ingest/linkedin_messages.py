@@ -293,17 +293,7 @@ def message_interactions(parts: Parts, res: pl.DataFrame) -> tuple[pl.DataFrame,
     rx = explode_recipients(f, ["row", "c"]).join(
         recips, on=["r_name", "r_url"], how="left", nulls_equal=True
     )
-    every = pl.concat(
-        [
-            f.select("c", pl.col("s_ref").alias("p")),
-            rx.select("c", pl.col("r_ref").alias("p")),
-            f.select("c", pl.lit(OWNER_REF).alias("p")),
-        ]
-    )
-    sizes = (
-        every.drop_nulls("p").group_by("c").agg(pl.col("p").n_unique().cast(pl.Int32).alias("n"))
-    )
-    f = f.join(sizes, on="c", how="left")
+    f = f.join(_conversation_sizes(f, rx), on="c", how="left")
     keep = ["row", "conv", "ts", "s_key", "n"]
     out = (
         rx.filter(pl.col("r_ref").is_not_null() & (pl.col("r_ref") != OWNER_REF))
@@ -328,7 +318,24 @@ def message_interactions(parts: Parts, res: pl.DataFrame) -> tuple[pl.DataFrame,
     )
     both = pl.concat([out, inc]).join(text, on="row", how="left")
     used = both["row"].n_unique() if both.height else 0
-    interactions = both.select(
+    return _message_rows(both), f.height - used
+
+
+def _conversation_sizes(f: pl.DataFrame, rx: pl.DataFrame) -> pl.DataFrame:
+    """``c, n``: the distinct people of each conversation, the owner included."""
+    every = pl.concat(
+        [
+            f.select("c", pl.col("s_ref").alias("p")),
+            rx.select("c", pl.col("r_ref").alias("p")),
+            f.select("c", pl.lit(OWNER_REF).alias("p")),
+        ]
+    )
+    return every.drop_nulls("p").group_by("c").agg(pl.col("p").n_unique().cast(pl.Int32).alias("n"))
+
+
+def _message_rows(both: pl.DataFrame) -> pl.DataFrame:
+    """The interaction rows of the messages, keyed by the event itself (see ``uid_key``)."""
+    return both.select(
         "ref",
         pl.format(
             "li:msg:{}:{}:{}:{}:{}",
@@ -347,4 +354,3 @@ def message_interactions(parts: Parts, res: pl.DataFrame) -> tuple[pl.DataFrame,
         "subject",
         pl.col("content").alias("body"),
     )
-    return interactions, f.height - used
