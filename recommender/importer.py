@@ -482,6 +482,35 @@ def _merge_bridged(
     return merge_roots_bulk(store, merges, reason="bridge", import_id=import_id)
 
 
+def _new_role_events(store: Store, changes: pl.DataFrame, as_of: datetime, import_id: int) -> int:
+    """Record each role change as a dated ``new_role`` event; how many were new."""
+    con = store.con
+    start = store.next_id("events", "event_id")
+    changes = changes.with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("event_id"),
+        pl.format(
+            "new_role:{}:{}:{}",
+            "contact_id",
+            pl.col("new_company").fill_null(""),
+            pl.col("new_position").fill_null(""),
+        ).alias("uid"),
+        pl.lit(as_of, dtype=pl.Datetime("us")).alias("ts"),
+        pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+    )
+    con.register("_changes", ArrowStream(changes))
+    before = store.scalar("SELECT count(*) FROM events")
+    con.execute(
+        """INSERT INTO events (event_id, uid, owner_id, contact_id, ts, kind, old_company,
+               old_position, new_company, new_position, import_id)
+           SELECT event_id, uid, owner_id, contact_id, ts, 'new_role', old_company,
+               old_position, new_company, new_position, import_id FROM _changes
+           ON CONFLICT DO NOTHING"""
+    )
+    added = int(store.scalar("SELECT count(*) FROM events")) - int(before)
+    con.unregister("_changes")
+    return added
+
+
 def _update_known(store: Store, batch: ImportBatch, known: pl.DataFrame, import_id: int):
     """Fill blanks of known contacts; a changed company/position from a source at least as
     recent as the one the current role came from becomes a dated ``new_role`` event."""
@@ -504,29 +533,7 @@ def _update_known(store: Store, batch: ImportBatch, known: pl.DataFrame, import_
             [as_of],
         )
         if changes.height:
-            start = store.next_id("events", "event_id")
-            changes = changes.with_columns(
-                (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("event_id"),
-                pl.format(
-                    "new_role:{}:{}:{}",
-                    "contact_id",
-                    pl.col("new_company").fill_null(""),
-                    pl.col("new_position").fill_null(""),
-                ).alias("uid"),
-                pl.lit(as_of, dtype=pl.Datetime("us")).alias("ts"),
-                pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
-            )
-            con.register("_changes", ArrowStream(changes))
-            before = store.scalar("SELECT count(*) FROM events")
-            con.execute(
-                """INSERT INTO events (event_id, uid, owner_id, contact_id, ts, kind, old_company,
-                       old_position, new_company, new_position, import_id)
-                   SELECT event_id, uid, owner_id, contact_id, ts, 'new_role', old_company,
-                       old_position, new_company, new_position, import_id FROM _changes
-                   ON CONFLICT DO NOTHING"""
-            )
-            events_added = int(store.scalar("SELECT count(*) FROM events")) - int(before)
-            con.unregister("_changes")
+            events_added = _new_role_events(store, changes, as_of, import_id)
         con.execute(
             """UPDATE contacts SET company = k.company, position = k.position, role_seen_at = ?
                FROM _known k
