@@ -79,68 +79,13 @@ def iter_header_blocks(path: Path, digest) -> Iterator[tuple[int, bytes, bytes]]
     whatever the size of the file or of one message.
     """
     with _open(path) as handle:
-        buf = b""
-        off = 0  # where the unconsumed part of buf starts
-        base_line = 1  # line number of buf[off]
-        eof = False
-
-        def more() -> bool:
-            nonlocal buf, off, eof
-            if eof:
-                return False
-            block = handle.read(CHUNK)
-            if not block:
-                eof = True
-                return False
-            digest.update(block)
-            nul = block.find(b"\x00")
-            if nul >= 0:
-                at = base_line + buf.count(b"\n", off) + block.count(b"\n", 0, nul)
-                raise InputError(
-                    path,
-                    "contains NUL bytes: this is a binary or damaged file, not an mbox",
-                    line=at,
-                )
-            buf = buf[off:] + block
-            off = 0
-            return True
-
-        def drop(upto: int) -> None:
-            nonlocal off, base_line
-            base_line += buf.count(b"\n", off, upto)
-            off = upto
-
-        # the first non-blank line must be a From_ line
-        while not buf.strip() and more():
-            pass
-        if not buf.strip():
-            raise InputError(path, "the file is empty")
-        while len(buf.lstrip(b"\r\n")) < 5 and more():
-            pass
-        drop(len(buf) - len(buf.lstrip(b"\r\n")))
-        if not buf.startswith(b"From ", off):
-            raise InputError(
-                path,
-                "not an mbox file: it should start with a 'From ' line "
-                "(export mail as mbox, e.g. Gmail Takeout or Thunderbird ImportExportTools)",
-                line=base_line,
-            )
+        reader = _Chunks(path, handle, digest)
+        reader.to_first_from_line()
         while True:
             # buf[off:] starts at a From_ line: find the end of the headers
-            start_line = base_line
-            while True:
-                end = _HEADER_END.search(buf, off)
-                if end is not None:
-                    break
-                if len(buf) - off > MAX_HEADER_BYTES:
-                    raise InputError(
-                        path,
-                        f"the message starting at line {start_line} has over 1 MB of headers: "
-                        "this is not a mail file",
-                        line=start_line,
-                    )
-                if not more():
-                    break
+            start_line = reader.base_line
+            end = reader.header_end(start_line)
+            buf, off = reader.buf, reader.off
             if end is None:
                 text = buf[off:].rstrip(b"\r\n")
                 if b"\n" in text:
@@ -156,18 +101,96 @@ def iter_header_blocks(path: Path, digest) -> Iterator[tuple[int, bytes, bytes]]
             from_line = buf[off:first_nl].rstrip(b"\r")
             header = buf[first_nl + 1 : end.start() + 1]
             yield start_line, from_line, header
-            # skip the body up to the next From_ line after a blank line
-            pos = end.start()
-            while True:
-                found = _SEPARATOR.search(buf, pos)
-                if found is not None:
-                    drop(found.end() - 5)
-                    break
-                keep = max(pos, len(buf) - 8)  # a separator may straddle two chunks
-                drop(keep)
-                if not more():
-                    return
-                pos = 0
+            if not reader.skip_body(end.start()):
+                return
+
+
+class _Chunks:
+    """An mbox read in chunks of :data:`CHUNK` bytes: ``buf[off:]`` is the part not yet
+    consumed, starting at line ``base_line``; each chunk read goes into ``digest``."""
+
+    def __init__(self, path: Path, handle, digest):
+        self.path = path
+        self.handle = handle
+        self.digest = digest
+        self.buf = b""
+        self.off = 0  # where the unconsumed part of buf starts
+        self.base_line = 1  # line number of buf[off]
+        self.eof = False
+
+    def more(self) -> bool:
+        """Read the next chunk (False at the end of the file); NUL bytes are refused."""
+        if self.eof:
+            return False
+        block = self.handle.read(CHUNK)
+        if not block:
+            self.eof = True
+            return False
+        self.digest.update(block)
+        nul = block.find(b"\x00")
+        if nul >= 0:
+            at = self.base_line + self.buf.count(b"\n", self.off) + block.count(b"\n", 0, nul)
+            raise InputError(
+                self.path,
+                "contains NUL bytes: this is a binary or damaged file, not an mbox",
+                line=at,
+            )
+        self.buf = self.buf[self.off :] + block
+        self.off = 0
+        return True
+
+    def drop(self, upto: int) -> None:
+        """Consume ``buf`` up to ``upto``, counting the lines passed."""
+        self.base_line += self.buf.count(b"\n", self.off, upto)
+        self.off = upto
+
+    def to_first_from_line(self) -> None:
+        """Skip leading blank lines; the first non-blank line must be a From_ line."""
+        while not self.buf.strip() and self.more():
+            pass
+        if not self.buf.strip():
+            raise InputError(self.path, "the file is empty")
+        while len(self.buf.lstrip(b"\r\n")) < 5 and self.more():
+            pass
+        self.drop(len(self.buf) - len(self.buf.lstrip(b"\r\n")))
+        if not self.buf.startswith(b"From ", self.off):
+            raise InputError(
+                self.path,
+                "not an mbox file: it should start with a 'From ' line "
+                "(export mail as mbox, e.g. Gmail Takeout or Thunderbird ImportExportTools)",
+                line=self.base_line,
+            )
+
+    def header_end(self, start_line: int):
+        """The match ending the headers of the message at ``off`` (None: the file ends first);
+        headers over :data:`MAX_HEADER_BYTES` are refused."""
+        while True:
+            end = _HEADER_END.search(self.buf, self.off)
+            if end is not None:
+                return end
+            if len(self.buf) - self.off > MAX_HEADER_BYTES:
+                raise InputError(
+                    self.path,
+                    f"the message starting at line {start_line} has over 1 MB of headers: "
+                    "this is not a mail file",
+                    line=start_line,
+                )
+            if not self.more():
+                return None
+
+    def skip_body(self, pos: int) -> bool:
+        """Skip the body from ``pos`` up to the next From_ line after a blank line (False:
+        the file ends first)."""
+        while True:
+            found = _SEPARATOR.search(self.buf, pos)
+            if found is not None:
+                self.drop(found.end() - 5)
+                return True
+            keep = max(pos, len(self.buf) - 8)  # a separator may straddle two chunks
+            self.drop(keep)
+            if not self.more():
+                return False
+            pos = 0
 
 
 def _decode(value: str | None) -> str | None:
