@@ -250,8 +250,3 @@ def run_protocol(
         "overall": average(results, "overall"),
         "dormant": average(results, "dormant"),
     }
-
-
-def best_baseline(report_part: dict[str, dict[str, float]], metric: str = "ndcg@10") -> str | None:
-    names = [n for n in report_part if n in BASELINES]
-    return max(names, key=lambda n: report_part[n][metric]) if names else None

@@ -247,6 +247,30 @@ def _in_pair_order(pair: np.ndarray, order: np.ndarray) -> bool:
     return bool((step >= 0).all() and ((step > 0) | (np.diff(order) >= 0)).all())
 
 
+class _PairSlices:
+    """Sums, minima and maxima per pair of the sorted events: each pair is one contiguous
+    slice starting at ``starts`` (``n`` events in all), so each is one ``reduceat``."""
+
+    def __init__(self, starts: np.ndarray, n: int):
+        self.starts = starts
+        self.n = n
+
+    def total(self, x: np.ndarray) -> np.ndarray:
+        # each pair is one contiguous slice: reduceat adds its values in event order
+        dtype = np.float64 if x.dtype.kind == "f" else np.int64
+        if not self.n:
+            return np.zeros(0, dtype=dtype)
+        return np.add.reduceat(x, self.starts, dtype=dtype)
+
+    def lowest(self, x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        x = x if where is None else np.where(where, x, np.inf)
+        return np.minimum.reduceat(x, self.starts) if self.n else np.zeros(0)
+
+    def highest(self, x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        x = x if where is None else np.where(where, x, -np.inf)
+        return np.maximum.reduceat(x, self.starts) if self.n else np.zeros(0)
+
+
 def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
     """Every per-pair aggregate of the sorted events in one pass: each pair is a contiguous
     slice, so sums are ``np.add.reduceat`` over the slice starts, the newest / oldest
@@ -257,6 +281,8 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
     n = len(pair)
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if n else np.zeros(0, int)
     counts = np.diff(np.r_[starts, n])
+    slices = _PairSlices(starts, n)
+    total, lowest, highest = slices.total, slices.lowest, slices.highest
     age = s["_age"].to_numpy()
     out = s["_out"].to_numpy()
     inc = s["_in"].to_numpy()
@@ -264,21 +290,6 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
         OWNER: s[OWNER].to_numpy()[starts],
         CONTACT: s[CONTACT].to_numpy()[starts],
     }
-
-    def total(x: np.ndarray) -> np.ndarray:
-        # each pair is one contiguous slice: reduceat adds its values in event order
-        if not n:
-            return np.zeros(0, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
-        return np.add.reduceat(x, starts, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
-
-    def lowest(x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
-        x = x if where is None else np.where(where, x, np.inf)
-        return np.minimum.reduceat(x, starts) if n else np.zeros(0)
-
-    def highest(x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
-        x = x if where is None else np.where(where, x, -np.inf)
-        return np.maximum.reduceat(x, starts) if n else np.zeros(0)
-
     ends = starts + counts - 1
     # within a pair the events run oldest first, so the last one is the newest
     cols["age_last_any"] = age[ends]
@@ -304,34 +315,10 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
     cols["give_out"] = total(give & out)
     cols["give_in"] = total(give & inc)
     cols["n_group"] = total(s["_grp"].to_numpy())
-    # reply latency: the time of the pair's next "out" event, by a backward fill whose pair
-    # is carried along and checked (no per-pair window needed)
-    out_row = pl.col("_out")
-    ts = pl.col("_order") // 2
-    next_pair = pl.when(out_row).then(pl.col("_pair")).backward_fill()
-    next_out = pl.when(out_row).then(ts).backward_fill()
-    latency = s.select(
-        pl.when(pl.col("_in") & (next_pair == pl.col("_pair"))).then((next_out - ts) / DAY_US)
-    ).to_series()
-    answered = latency.is_not_null().to_numpy()
-    lat_sum = total(latency.fill_null(0.0).to_numpy())
-    n_answered = total(answered)
-    frame = pl.DataFrame(cols)
+    lat_sum, n_answered = _reply_latency(s, slices)
+    frame = pl.DataFrame(cols).with_columns(pl.Series("n_threads", _thread_counts(s, pair, starts)))
     age_cols = ["age_last_out", "age_last_in", "_age_first_out"]
     age_cols += [f"age_last_{g}" for g in CHANNEL_GROUPS]
-    # distinct group threads per pair, from the few group events only
-    threads = (
-        s.lazy()
-        .filter(pl.col("_thread").is_not_null())
-        .select("_pair", "_thread")
-        .unique()
-        .group_by("_pair")
-        .agg(pl.len())
-        .collect()
-    )
-    n_threads = np.zeros(len(starts), dtype=np.int64)
-    n_threads[np.searchsorted(pair[starts], threads["_pair"].to_numpy())] = threads["len"]
-    frame = frame.with_columns(pl.Series("n_threads", n_threads))
     return (
         frame.lazy()
         .with_columns(
@@ -352,6 +339,37 @@ def _pair_aggregates(s: pl.DataFrame) -> pl.DataFrame:
         )
         .collect()
     )
+
+
+def _reply_latency(s: pl.DataFrame, slices: _PairSlices) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: the sum of reply latencies (days from an "in" event to the pair's next
+    "out" one) and how many "in" events were answered. The next "out" is found by a
+    backward fill whose pair is carried along and checked (no per-pair window needed)."""
+    out_row = pl.col("_out")
+    ts = pl.col("_order") // 2
+    next_pair = pl.when(out_row).then(pl.col("_pair")).backward_fill()
+    next_out = pl.when(out_row).then(ts).backward_fill()
+    latency = s.select(
+        pl.when(pl.col("_in") & (next_pair == pl.col("_pair"))).then((next_out - ts) / DAY_US)
+    ).to_series()
+    answered = latency.is_not_null().to_numpy()
+    return slices.total(latency.fill_null(0.0).to_numpy()), slices.total(answered)
+
+
+def _thread_counts(s: pl.DataFrame, pair: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Distinct group threads per pair, from the few group events only."""
+    threads = (
+        s.lazy()
+        .filter(pl.col("_thread").is_not_null())
+        .select("_pair", "_thread")
+        .unique()
+        .group_by("_pair")
+        .agg(pl.len())
+        .collect()
+    )
+    n_threads = np.zeros(len(starts), dtype=np.int64)
+    n_threads[np.searchsorted(pair[starts], threads["_pair"].to_numpy())] = threads["len"]
+    return n_threads
 
 
 # at most this many two-hop paths are counted: past it, the busiest go-betweens (who say

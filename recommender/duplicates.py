@@ -57,21 +57,6 @@ def kept_apart(store: Store, owner_id: int | None = None) -> set[tuple[int, int]
     return {(min(a, b), max(a, b)) for a, b in store.con.execute(sql, params).fetchall()}
 
 
-def _members(store: Store, root: int) -> list[int]:
-    rows = store.con.execute(
-        "SELECT contact_id FROM contacts WHERE contact_id = ? OR merged_into = ?", [root, root]
-    ).fetchall()
-    return [int(r[0]) for r in rows]
-
-
-def is_kept_apart(store: Store, root_a: int, root_b: int, pairs=None) -> bool:
-    pairs = kept_apart(store) if pairs is None else pairs
-    if not pairs:
-        return False
-    a, b = set(_members(store, root_a)), set(_members(store, root_b))
-    return any((x in a and y in b) or (x in b and y in a) for x, y in pairs)
-
-
 def merge_contacts(
     store: Store,
     kept: int,

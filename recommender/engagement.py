@@ -1,10 +1,11 @@
 """Who: how likely the owner is to reach out to each contact soon.
 
-``engagement_scores`` uses the promoted engagement model and the ranking ``train`` chose
+``model_engagement`` uses the promoted engagement model and the ranking ``train`` chose
 for the home (:mod:`pipelines.personal`), or the prior shipped with the package when no
-model was trained; only when neither can be used, a transparent heuristic, Interactions
-Rank (Roth et al., KDD 2010): the sum over past exchanges of
-``2 ** (outgoing) * 0.5 ** (age / 28 days)``.
+model was trained; only when neither can be used, the plan ranks by a transparent
+heuristic, Interactions Rank (Roth et al., KDD 2010; computed with the contact statistics,
+:func:`recommender.actions.contact_stats`, from the constants here): the sum over past
+exchanges of ``2 ** (outgoing) * 0.5 ** (age / 28 days)``.
 Only interactions before ``as_of`` count.
 """
 
@@ -20,20 +21,6 @@ from recommender.store import Store
 HALF_LIFE_DAYS = 28.0
 OUT_WEIGHT = 2.0
 HEURISTIC_VERSION = "interactions-rank-28d"
-
-
-def interactions_rank(store: Store, owner_id: int, as_of: datetime) -> pl.DataFrame:
-    """``contact, engagement`` by Interactions Rank, computed inside DuckDB (one scan)."""
-    return store.frame(
-        f"""SELECT coalesce(c.merged_into, i.contact_id) AS contact,
-                   sum(CASE WHEN i.direction = 'out' THEN {OUT_WEIGHT} ELSE 1.0 END
-                       * pow(0.5, date_diff('second', i.ts, ?::TIMESTAMP) / 86400.0
-                                  / {HALF_LIFE_DAYS})) AS engagement
-            FROM interactions i JOIN contacts c USING (contact_id)
-            WHERE i.owner_id = ? AND i.ts < ?
-            GROUP BY ALL""",
-        [as_of, owner_id, as_of],
-    ).with_columns(pl.col("contact").cast(pl.Int64), pl.col("engagement").cast(pl.Float64))
 
 
 def model_engagement(store: Store, owner_id: int, as_of: datetime, events=None):
@@ -88,21 +75,6 @@ def ranked_by_options(home, version: str) -> tuple[str, str]:
     except Exception:  # noqa: BLE001 - a card gone since: say nothing rather than guess
         return "heuristic", "heuristic"
     return model_registry.selection_of(card)
-
-
-def engagement_with_version(
-    store: Store, owner_id: int, as_of: datetime, use_model: bool = True
-) -> tuple[pl.DataFrame, str]:
-    if use_model:
-        found = model_engagement(store, owner_id, as_of)
-        if found is not None:
-            return found[0].drop("ranked_by"), found[1]
-    return interactions_rank(store, owner_id, as_of), HEURISTIC_VERSION
-
-
-def engagement_scores(store: Store, owner_id: int, as_of: datetime) -> pl.DataFrame:
-    """``contact, engagement`` (higher = more likely to reach out within 7 days)."""
-    return engagement_with_version(store, owner_id, as_of)[0]
 
 
 def shipped_default():

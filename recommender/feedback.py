@@ -85,24 +85,7 @@ def record(
     at = at or utcnow()
     now = utcnow()
     with store.transaction() as con:
-        rows = con.execute(
-            """SELECT s.owner_id, s.contact_id, s.action, s.item_id, s.partner_contact_id,
-                      s.reason, s.status, s.status_at, s.as_of
-               FROM suggestions s WHERE s.suggestion_id = ?""",
-            [suggestion_id],
-        ).fetchall()
-        if not rows:
-            raise NotFoundError(
-                f"no suggestion #{suggestion_id}; `helpnext today` lists today's suggestions "
-                "with their ids"
-            )
-        owner, contact, action, item_id, partner, reason, status, status_at, shown = rows[0]
-        if status != "open":
-            when = f" on {status_at:%Y-%m-%d}" if status_at else ""
-            raise AlreadyAnsweredError(
-                f"suggestion #{suggestion_id} was already answered ({status}{when}); "
-                "an answer is not changed"
-            )
+        owner, contact, action, item_id, partner, reason = _open_suggestion(store, suggestion_id)
         interaction_ids: list[int] = []
         if outcome == "done":
             interaction_ids = _record_give(
@@ -148,6 +131,30 @@ def record(
         interaction_ids,
         until,
     )
+
+
+def _open_suggestion(store: Store, suggestion_id: int) -> tuple:
+    """(owner, contact, action, item, partner, reason) of an open suggestion; an unknown id
+    is a :class:`NotFoundError`, one answered before an :class:`AlreadyAnsweredError`."""
+    rows = store.con.execute(
+        """SELECT s.owner_id, s.contact_id, s.action, s.item_id, s.partner_contact_id,
+                  s.reason, s.status, s.status_at, s.as_of
+           FROM suggestions s WHERE s.suggestion_id = ?""",
+        [suggestion_id],
+    ).fetchall()
+    if not rows:
+        raise NotFoundError(
+            f"no suggestion #{suggestion_id}; `helpnext today` lists today's suggestions "
+            "with their ids"
+        )
+    owner, contact, action, item_id, partner, reason, status, status_at, _shown = rows[0]
+    if status != "open":
+        when = f" on {status_at:%Y-%m-%d}" if status_at else ""
+        raise AlreadyAnsweredError(
+            f"suggestion #{suggestion_id} was already answered ({status}{when}); "
+            "an answer is not changed"
+        )
+    return owner, contact, action, item_id, partner, reason
 
 
 def _record_give(

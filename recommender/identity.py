@@ -212,13 +212,27 @@ def resolve(people: pl.DataFrame, keys: pl.DataFrame, existing: pl.DataFrame) ->
     root_ids = hits["root_id"].unique().sort().to_list()
     node_of_root = {r: n + i for i, r in enumerate(root_ids)}
     uf = _People(n + len(root_ids))
-
     strong = keys.filter(pl.col("kind").is_in(STRONG_KINDS))
+    _seed(uf, people, strong, existing, node_of_root)
+    _join_exact(uf, strong, hits, node_of_root)
+    _join_names(uf, keys, hits, node_of_root)
+    return _components(uf, people, hits)
+
+
+def _seed(
+    uf: _People,
+    people: pl.DataFrame,
+    strong: pl.DataFrame,
+    existing: pl.DataFrame,
+    node_of_root: dict[int, int],
+) -> None:
+    """Give each node (a row, or a known contact hit) its exact keys, its root and its
+    ``distinct_group``, which tell people apart."""
     for row, kind, key in strong.select("row", "kind", "key").iter_rows():
         uf.keys.setdefault(row, {}).setdefault(kind, set()).add(key)
-    if root_ids:
+    if node_of_root:
         known = existing.filter(
-            pl.col("root_id").is_in(root_ids) & pl.col("kind").is_in(STRONG_KINDS)
+            pl.col("root_id").is_in(list(node_of_root)) & pl.col("kind").is_in(STRONG_KINDS)
         )
         for root, kind, key in known.select("root_id", "kind", "key").iter_rows():
             node = node_of_root[root]
@@ -229,7 +243,11 @@ def resolve(people: pl.DataFrame, keys: pl.DataFrame, existing: pl.DataFrame) ->
         for row, group in people.select("row", "distinct_group").drop_nulls().iter_rows():
             uf.groups[row] = {group}
 
-    # exact keys: shared within the batch, or naming a known contact
+
+def _join_exact(
+    uf: _People, strong: pl.DataFrame, hits: pl.DataFrame, node_of_root: dict[int, int]
+) -> None:
+    """Exact keys: shared within the batch, or naming a known contact."""
     groups = (
         strong.group_by("owner_key", "kind", "key")
         .agg(pl.col("row"))
@@ -242,7 +260,11 @@ def resolve(people: pl.DataFrame, keys: pl.DataFrame, existing: pl.DataFrame) ->
     for row, root in strong_hits.select("row", "root_id").unique().iter_rows():
         uf.union(row, node_of_root[root])
 
-    # name keys: join only what nothing tells apart, and never on an ambiguous name
+
+def _join_names(
+    uf: _People, keys: pl.DataFrame, hits: pl.DataFrame, node_of_root: dict[int, int]
+) -> None:
+    """Name keys: join only what nothing tells apart, and never on an ambiguous name."""
     for kind in WEAK_KINDS:
         weak = keys.filter(pl.col("kind") == kind).select(
             "owner_key", "key", pl.col("row").alias("node")
@@ -272,6 +294,11 @@ def resolve(people: pl.DataFrame, keys: pl.DataFrame, existing: pl.DataFrame) ->
             for other in sets[1:]:
                 uf.union(sets[0], other)
 
+
+def _components(uf: _People, people: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
+    """Each row's component (its first row) and the contact reached through its strongest
+    key among the known contacts the component joined (see :func:`resolve`)."""
+    n = people.height
     finds = [uf.find(i) for i in range(n)]
     first_row: dict[int, int] = {}
     for i, f in enumerate(finds):

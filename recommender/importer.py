@@ -181,7 +181,6 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
         result.rows_read, result.rows_skipped = batch.rows_read, batch.rows_skipped
         result.details.update(batch.details)
         return result
-    con = store.con
     with store.transaction():
         seen = store.scalar(
             "SELECT import_id FROM imports WHERE source_kind = ? AND sha256 = ?",
@@ -194,178 +193,238 @@ def apply_batch(store: Store, batch: ImportBatch) -> ImportResult:
         now = utcnow()
         import_id = store.next_id("imports", "import_id")
         owners = _owner_ids(store, batch, now)
-        people = batch.people
-        interactions = batch.interactions
-        if not batch.multi_owner:
-            people = people.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
-            interactions = interactions.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
-        people = people.join(owners, on="owner_key", how="left").with_columns(
-            full_name_expr().alias("display_name")
-        )
-        people, interactions = _without_placeholders(people, interactions, result)
-        people = people.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
-        if not batch.multi_owner:
-            _personal_owner_details(store, batch, int(owners["owner_id"][0]), import_id)
-
+        people, interactions = _batch_rows(store, batch, owners, import_id, result)
         # -- who is who ---------------------------------------------------------------
-        keys = person_keys(people, batch.source_kind)
-        gone, n_forgotten = left_out(store, keys)
-        if gone.height:
-            refs = people.join(gone, on="row", how="semi").select("owner_key", "ref")
-            before = interactions.height
-            interactions = interactions.join(refs, on=["owner_key", "ref"], how="anti")
-            people = (
-                people.join(gone, on="row", how="anti")
-                .drop("row")
-                .with_row_index("row")
-                .with_columns(pl.col("row").cast(pl.Int64))
-            )
-            keys = person_keys(people, batch.source_kind)
-            result.details["forgotten_left_out"] = {
-                "people": n_forgotten,
-                "rows": gone.height,
-                "interactions": before - interactions.height,
-            }
-            result.notes.append(
-                f"{n_forgotten} forgotten {'person' if n_forgotten == 1 else 'people'} left out "
-                f"({before - interactions.height:,} interactions; `helpnext unforget` undoes it)"
-            )
-        owner_list = owners["owner_id"].to_list()
-        existing = store.frame(
-            "SELECT o.key AS owner_key, i.kind, i.key, i.contact_id, "
-            "coalesce(c.merged_into, i.contact_id) AS root_id FROM identities i "
-            "JOIN owners o USING (owner_id) JOIN contacts c ON c.contact_id = i.contact_id "
-            "WHERE list_contains(?, i.owner_id)",
-            [owner_list],
-        ).with_columns(pl.col("contact_id").cast(pl.Int64), pl.col("root_id").cast(pl.Int64))
-        resolved = resolve(people.select("row", "owner_key", "distinct_group"), keys, existing)
-        bridges = (
-            resolved.filter(pl.col("roots").list.len() > 1)
-            .unique("component", maintain_order=True)
-            .select("component", "roots", "hit_kinds")
-        )
-        people = people.join(resolved.select("row", "component", "contact_id", "also"), on="row")
-        new_components = (
-            people.filter(pl.col("contact_id").is_null())
-            .select("component")
-            .unique()
-            .sort("component")
-        )
-        start = store.next_id("contacts", "contact_id")
-        new_components = new_components.with_columns(
-            (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("new_id")
-        )
-        people = people.join(new_components, on="component", how="left").with_columns(
-            pl.coalesce("contact_id", "new_id").alias("contact_id"),
-            pl.col("new_id").is_not_null().alias("is_new"),
-        )
-        result.details["contacts_bridged"] = bridges.height
-
+        people, interactions, keys = _without_forgotten(store, batch, people, interactions, result)
+        people, bridges = _contact_ids(store, people, keys, owners, result)
         # -- contacts: new ones, then fill-ins and role changes for known ones ----------
-        merged = _one_per_contact(
-            people.drop("is_new", "new_id").with_columns(pl.col("emails").fill_null([]))
-        )
-        is_new = people.filter("is_new").select("contact_id").unique()
-        fresh = merged.join(is_new, on="contact_id", how="semi").with_columns(
-            pl.col("emails").list.first().alias("email"),
-            pl.lit(now).alias("created_at"),
-            pl.when(pl.col("company").is_not_null() | pl.col("position").is_not_null())
-            .then(pl.lit(batch.as_of, dtype=pl.Datetime("us")))
-            .alias("role_seen_at"),
-        )
-        result.contacts_added = fresh.height
-        if fresh.height:
-            con.register("_fresh", ArrowStream(fresh))
-            con.execute(
-                """INSERT INTO contacts (contact_id, owner_id, display_name, first_name, last_name,
-                       company, position, email, linkedin_url, phone, location, birthday, notes,
-                       connected_on, role_seen_at, created_at)
-                   SELECT contact_id, owner_id, coalesce(display_name, email, 'unknown'),
-                       first_name, last_name, company, position, email, linkedin_url, phone,
-                       location, birthday, notes, connected_on, role_seen_at, created_at
-                   FROM _fresh"""
-            )
-            con.unregister("_fresh")
-        known = merged.join(is_new, on="contact_id", how="anti")
-        if known.height:
-            result.contacts_updated, result.events_added = _update_known(
-                store, batch, known, import_id
-            )
-
-        # -- identities -----------------------------------------------------------------
-        idents = (
-            keys.join(people.select("row", "owner_id", "contact_id"), on="row")
-            .select("owner_id", "kind", "key", "contact_id")
-            .unique(["owner_id", "kind", "key"], keep="first")
-            .with_columns(pl.lit(import_id, dtype=pl.Int64).alias("import_id"))
-        )
-        con.register("_idents", ArrowStream(idents))
-        con.execute(
-            "INSERT INTO identities SELECT owner_id, kind, key, contact_id, import_id FROM _idents "
-            "ON CONFLICT DO NOTHING"
-        )
-        con.unregister("_idents")
-
-        # -- tags from the source -------------------------------------------------------
-        tags = (
-            people.select("contact_id", "owner_id", "tags")
-            .explode("tags")
-            .drop_nulls("tags")
-            .with_columns(pl.col("tags").str.strip_chars().str.to_lowercase())
-            .filter(pl.col("tags") != "")
-            .unique(["contact_id", "tags"])
-        )
-        if tags.height:
-            con.register("_tags", ArrowStream(tags))
-            con.execute(
-                "INSERT INTO tags SELECT owner_id, contact_id, tags, ?, ? FROM _tags "
-                "ON CONFLICT DO NOTHING",
-                [batch.source_kind, now],
-            )
-            con.unregister("_tags")
-
+        _write_contacts(store, batch, people, import_id, now, result)
+        _write_identities(store, keys, people, import_id)
+        _write_source_tags(store, batch, people, now)
         # -- interactions -------------------------------------------------------------------
         result.interactions_added, result.interactions_known = _insert_interactions(
             store, interactions, people, import_id
         )
-        con.execute(
-            """UPDATE contacts SET first_seen = s.first_ts
-               FROM (SELECT contact_id, min(ts) AS first_ts FROM interactions
-                     WHERE import_id = ? GROUP BY contact_id) s
-               WHERE contacts.contact_id = s.contact_id
-                 AND (contacts.first_seen IS NULL OR s.first_ts < contacts.first_seen)""",
-            [import_id],
-        )
-        con.execute(
-            """UPDATE contacts SET first_seen = connected_on
-               WHERE connected_on IS NOT NULL AND (first_seen IS NULL OR connected_on < first_seen)"""
-        )
-
+        _update_first_seen(store, import_id)
         # -- a record that names two known contacts by exact keys: they are one person --
         result.details["contacts_merged"] = _merge_bridged(store, bridges, keys, people, import_id)
-
-        result.import_id = import_id
-        result.rows_read = batch.rows_read
-        result.rows_skipped = batch.rows_skipped
-        result.details.update(batch.details)
-        con.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                import_id,
-                batch.source_kind,
-                batch.label,
-                batch.sha256,
-                now,
-                utcnow(),
-                batch.rows_read,
-                batch.rows_skipped,
-                result.contacts_added,
-                result.interactions_added,
-                result.events_added,
-                json.dumps(result.details, default=str),
-            ],
-        )
+        _record_import(store, batch, import_id, now, result)
     return result
+
+
+def _batch_rows(
+    store: Store, batch: ImportBatch, owners: pl.DataFrame, import_id: int, result: ImportResult
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The batch's people (numbered by ``row``, with their owner and display name) and
+    interactions, placeholders left out; a personal import records the owner's details."""
+    people = batch.people
+    interactions = batch.interactions
+    if not batch.multi_owner:
+        people = people.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
+        interactions = interactions.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
+    people = people.join(owners, on="owner_key", how="left").with_columns(
+        full_name_expr().alias("display_name")
+    )
+    people, interactions = _without_placeholders(people, interactions, result)
+    people = people.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+    if not batch.multi_owner:
+        _personal_owner_details(store, batch, int(owners["owner_id"][0]), import_id)
+    return people, interactions
+
+
+def _without_forgotten(
+    store: Store,
+    batch: ImportBatch,
+    people: pl.DataFrame,
+    interactions: pl.DataFrame,
+    result: ImportResult,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """People, interactions and the people's keys, forgotten people left out (and said)."""
+    keys = person_keys(people, batch.source_kind)
+    gone, n_forgotten = left_out(store, keys)
+    if not gone.height:
+        return people, interactions, keys
+    refs = people.join(gone, on="row", how="semi").select("owner_key", "ref")
+    before = interactions.height
+    interactions = interactions.join(refs, on=["owner_key", "ref"], how="anti")
+    people = (
+        people.join(gone, on="row", how="anti")
+        .drop("row")
+        .with_row_index("row")
+        .with_columns(pl.col("row").cast(pl.Int64))
+    )
+    keys = person_keys(people, batch.source_kind)
+    result.details["forgotten_left_out"] = {
+        "people": n_forgotten,
+        "rows": gone.height,
+        "interactions": before - interactions.height,
+    }
+    result.notes.append(
+        f"{n_forgotten} forgotten {'person' if n_forgotten == 1 else 'people'} left out "
+        f"({before - interactions.height:,} interactions; `helpnext unforget` undoes it)"
+    )
+    return people, interactions, keys
+
+
+def _contact_ids(
+    store: Store,
+    people: pl.DataFrame,
+    keys: pl.DataFrame,
+    owners: pl.DataFrame,
+    result: ImportResult,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """People with their ``contact_id`` (a known contact, else a new id per component) and
+    ``is_new``; and the components that bridge two or more known contacts."""
+    owner_list = owners["owner_id"].to_list()
+    existing = store.frame(
+        "SELECT o.key AS owner_key, i.kind, i.key, i.contact_id, "
+        "coalesce(c.merged_into, i.contact_id) AS root_id FROM identities i "
+        "JOIN owners o USING (owner_id) JOIN contacts c ON c.contact_id = i.contact_id "
+        "WHERE list_contains(?, i.owner_id)",
+        [owner_list],
+    ).with_columns(pl.col("contact_id").cast(pl.Int64), pl.col("root_id").cast(pl.Int64))
+    resolved = resolve(people.select("row", "owner_key", "distinct_group"), keys, existing)
+    bridges = (
+        resolved.filter(pl.col("roots").list.len() > 1)
+        .unique("component", maintain_order=True)
+        .select("component", "roots", "hit_kinds")
+    )
+    people = people.join(resolved.select("row", "component", "contact_id", "also"), on="row")
+    new_components = (
+        people.filter(pl.col("contact_id").is_null()).select("component").unique().sort("component")
+    )
+    start = store.next_id("contacts", "contact_id")
+    new_components = new_components.with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("new_id")
+    )
+    people = people.join(new_components, on="component", how="left").with_columns(
+        pl.coalesce("contact_id", "new_id").alias("contact_id"),
+        pl.col("new_id").is_not_null().alias("is_new"),
+    )
+    result.details["contacts_bridged"] = bridges.height
+    return people, bridges
+
+
+def _write_contacts(
+    store: Store,
+    batch: ImportBatch,
+    people: pl.DataFrame,
+    import_id: int,
+    now: datetime,
+    result: ImportResult,
+) -> None:
+    """Insert the new contacts; fill in and date the role changes of the known ones."""
+    con = store.con
+    merged = _one_per_contact(
+        people.drop("is_new", "new_id").with_columns(pl.col("emails").fill_null([]))
+    )
+    is_new = people.filter("is_new").select("contact_id").unique()
+    fresh = merged.join(is_new, on="contact_id", how="semi").with_columns(
+        pl.col("emails").list.first().alias("email"),
+        pl.lit(now).alias("created_at"),
+        pl.when(pl.col("company").is_not_null() | pl.col("position").is_not_null())
+        .then(pl.lit(batch.as_of, dtype=pl.Datetime("us")))
+        .alias("role_seen_at"),
+    )
+    result.contacts_added = fresh.height
+    if fresh.height:
+        con.register("_fresh", ArrowStream(fresh))
+        con.execute(
+            """INSERT INTO contacts (contact_id, owner_id, display_name, first_name, last_name,
+                   company, position, email, linkedin_url, phone, location, birthday, notes,
+                   connected_on, role_seen_at, created_at)
+               SELECT contact_id, owner_id, coalesce(display_name, email, 'unknown'),
+                   first_name, last_name, company, position, email, linkedin_url, phone,
+                   location, birthday, notes, connected_on, role_seen_at, created_at
+               FROM _fresh"""
+        )
+        con.unregister("_fresh")
+    known = merged.join(is_new, on="contact_id", how="anti")
+    if known.height:
+        result.contacts_updated, result.events_added = _update_known(store, batch, known, import_id)
+
+
+def _write_identities(
+    store: Store, keys: pl.DataFrame, people: pl.DataFrame, import_id: int
+) -> None:
+    """Each person's keys, pointing at their contact (a key already known stays as it is)."""
+    idents = (
+        keys.join(people.select("row", "owner_id", "contact_id"), on="row")
+        .select("owner_id", "kind", "key", "contact_id")
+        .unique(["owner_id", "kind", "key"], keep="first")
+        .with_columns(pl.lit(import_id, dtype=pl.Int64).alias("import_id"))
+    )
+    store.con.register("_idents", ArrowStream(idents))
+    store.con.execute(
+        "INSERT INTO identities SELECT owner_id, kind, key, contact_id, import_id FROM _idents "
+        "ON CONFLICT DO NOTHING"
+    )
+    store.con.unregister("_idents")
+
+
+def _write_source_tags(
+    store: Store, batch: ImportBatch, people: pl.DataFrame, now: datetime
+) -> None:
+    """The tags the source gives people (lower-cased, blank ones dropped)."""
+    tags = (
+        people.select("contact_id", "owner_id", "tags")
+        .explode("tags")
+        .drop_nulls("tags")
+        .with_columns(pl.col("tags").str.strip_chars().str.to_lowercase())
+        .filter(pl.col("tags") != "")
+        .unique(["contact_id", "tags"])
+    )
+    if tags.height:
+        store.con.register("_tags", ArrowStream(tags))
+        store.con.execute(
+            "INSERT INTO tags SELECT owner_id, contact_id, tags, ?, ? FROM _tags "
+            "ON CONFLICT DO NOTHING",
+            [batch.source_kind, now],
+        )
+        store.con.unregister("_tags")
+
+
+def _update_first_seen(store: Store, import_id: int) -> None:
+    """A contact is first seen at their earliest interaction or their connection date."""
+    store.con.execute(
+        """UPDATE contacts SET first_seen = s.first_ts
+           FROM (SELECT contact_id, min(ts) AS first_ts FROM interactions
+                 WHERE import_id = ? GROUP BY contact_id) s
+           WHERE contacts.contact_id = s.contact_id
+             AND (contacts.first_seen IS NULL OR s.first_ts < contacts.first_seen)""",
+        [import_id],
+    )
+    store.con.execute(
+        """UPDATE contacts SET first_seen = connected_on
+           WHERE connected_on IS NOT NULL AND (first_seen IS NULL OR connected_on < first_seen)"""
+    )
+
+
+def _record_import(
+    store: Store, batch: ImportBatch, import_id: int, now: datetime, result: ImportResult
+) -> None:
+    """The import's provenance row (source, file hash, counts, details)."""
+    result.import_id = import_id
+    result.rows_read = batch.rows_read
+    result.rows_skipped = batch.rows_skipped
+    result.details.update(batch.details)
+    store.con.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            import_id,
+            batch.source_kind,
+            batch.label,
+            batch.sha256,
+            now,
+            utcnow(),
+            batch.rows_read,
+            batch.rows_skipped,
+            result.contacts_added,
+            result.interactions_added,
+            result.events_added,
+            json.dumps(result.details, default=str),
+        ],
+    )
 
 
 def _merge_bridged(
@@ -423,6 +482,35 @@ def _merge_bridged(
     return merge_roots_bulk(store, merges, reason="bridge", import_id=import_id)
 
 
+def _new_role_events(store: Store, changes: pl.DataFrame, as_of: datetime, import_id: int) -> int:
+    """Record each role change as a dated ``new_role`` event; how many were new."""
+    con = store.con
+    start = store.next_id("events", "event_id")
+    changes = changes.with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("event_id"),
+        pl.format(
+            "new_role:{}:{}:{}",
+            "contact_id",
+            pl.col("new_company").fill_null(""),
+            pl.col("new_position").fill_null(""),
+        ).alias("uid"),
+        pl.lit(as_of, dtype=pl.Datetime("us")).alias("ts"),
+        pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+    )
+    con.register("_changes", ArrowStream(changes))
+    before = store.scalar("SELECT count(*) FROM events")
+    con.execute(
+        """INSERT INTO events (event_id, uid, owner_id, contact_id, ts, kind, old_company,
+               old_position, new_company, new_position, import_id)
+           SELECT event_id, uid, owner_id, contact_id, ts, 'new_role', old_company,
+               old_position, new_company, new_position, import_id FROM _changes
+           ON CONFLICT DO NOTHING"""
+    )
+    added = int(store.scalar("SELECT count(*) FROM events")) - int(before)
+    con.unregister("_changes")
+    return added
+
+
 def _update_known(store: Store, batch: ImportBatch, known: pl.DataFrame, import_id: int):
     """Fill blanks of known contacts; a changed company/position from a source at least as
     recent as the one the current role came from becomes a dated ``new_role`` event."""
@@ -445,29 +533,7 @@ def _update_known(store: Store, batch: ImportBatch, known: pl.DataFrame, import_
             [as_of],
         )
         if changes.height:
-            start = store.next_id("events", "event_id")
-            changes = changes.with_columns(
-                (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("event_id"),
-                pl.format(
-                    "new_role:{}:{}:{}",
-                    "contact_id",
-                    pl.col("new_company").fill_null(""),
-                    pl.col("new_position").fill_null(""),
-                ).alias("uid"),
-                pl.lit(as_of, dtype=pl.Datetime("us")).alias("ts"),
-                pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
-            )
-            con.register("_changes", ArrowStream(changes))
-            before = store.scalar("SELECT count(*) FROM events")
-            con.execute(
-                """INSERT INTO events (event_id, uid, owner_id, contact_id, ts, kind, old_company,
-                       old_position, new_company, new_position, import_id)
-                   SELECT event_id, uid, owner_id, contact_id, ts, 'new_role', old_company,
-                       old_position, new_company, new_position, import_id FROM _changes
-                   ON CONFLICT DO NOTHING"""
-            )
-            events_added = int(store.scalar("SELECT count(*) FROM events")) - int(before)
-            con.unregister("_changes")
+            events_added = _new_role_events(store, changes, as_of, import_id)
         con.execute(
             """UPDATE contacts SET company = k.company, position = k.position, role_seen_at = ?
                FROM _known k

@@ -24,10 +24,11 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from pipelines.arrow import ArrowStream
-from recommender.actions import HISTORY_COLUMNS
 from recommender.store import Store, utcnow
 
 CACHE_VERSION = "1"
+# what :func:`recommender.actions.contact_stats` says of a contact's history with the owner
+HISTORY_COLUMNS = ("n_events", "n_out", "n_in", "first_ts", "last_ts", "interactions_rank")
 COLUMNS = (*HISTORY_COLUMNS, "rhythm_mean", "rhythm_days", "engagement")
 
 

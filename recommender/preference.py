@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from recommender.preference_features import DEFAULT_C, feature_dict, reason_kind
 from recommender.store import Store, utcnow
 
 MODEL_NAME = "preference"
@@ -43,32 +42,10 @@ MIN_TEST = 10
 DONE_AT_K = 2
 DORMANT_OVERDUE = 1.5
 C_GRID = (0.1, 0.3, 1.0)  # regularisation, chosen on the newest part of the training split
-DEFAULT_C = 0.3
 
 LABELS = {"done": 1, "skipped": 0, "never": 0}
 
-REASON_KINDS = (
-    ("looking", r"\blooking\b|open to work"),
-    ("hiring", r"hiring"),
-    ("new_role", r"new role|promot"),
-    ("endorsed", r"endorsed"),
-    ("recommended", r"recommend"),
-    ("introduced", r"introduced you"),
-    ("anniversary", r"anniversar|birthday"),
-    ("overdue", r"usually talk|last in touch"),
-    ("interest", r"cares about|fits what"),
-)
-
-
 # -- features ----------------------------------------------------------------------------
-
-
-def reason_kind(reason: str | None) -> str:
-    text = (reason or "").lower()
-    for kind, pattern in REASON_KINDS:
-        if re.search(pattern, text):
-            return kind
-    return "other"
 
 
 def _owner_companies(store: Store, owner: int) -> list[str]:
@@ -129,37 +106,6 @@ def add_features(ctx, candidates: pl.DataFrame) -> pl.DataFrame:
     return candidates.with_columns(
         pl.col("score").alias("prior"), pl.Series("features", rows, dtype=pl.String)
     )
-
-
-def feature_dict(values: dict) -> dict[str, float]:
-    """One suggestion's features as hashed-vectoriser input (names -> values)."""
-    action = values.get("action") or "?"
-    colleague = bool(values.get("colleague"))
-    dormant = bool(values.get("dormant"))
-    days = values.get("days_since")
-    out: dict[str, float] = {
-        "bias": 1.0,
-        "prior": float(values.get("prior") or 0.0),
-        "who": float(values.get("who") or 0.0),
-        "fit": float(values.get("fit") or 0.0),
-        "log_engagement": math.log1p(max(float(values.get("engagement") or 0.0), 0.0)) / 3,
-        "log_days": (math.log1p(max(float(days), 0.0)) / 6) if days is not None else 1.0,
-        "log_events": math.log1p(int(values.get("n_events") or 0)) / 5,
-        "colleague": float(colleague),
-        "dormant": float(dormant),
-        f"action={action}": 1.0,
-        f"reason={values.get('reason_kind') or 'other'}": 1.0,
-        f"action={action}|colleague={colleague}": 1.0,
-        f"action={action}|dormant={dormant}": 1.0,
-        f"company={values.get('company') or ''}": 1.0,
-        f"contact={values.get('contact')}": 1.0,
-    }
-    for tag in values.get("tags") or []:
-        out[f"tag={str(tag).lower()}"] = 1.0
-    for word in re.findall(r"[a-z]+", values.get("position") or ""):
-        out[f"position~{word}"] = 1.0
-        out[f"action={action}|position~{word}"] = 1.0
-    return out
 
 
 class LinearPreference:
@@ -398,7 +344,6 @@ def train_preference(
 
 def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> PreferenceResult:
     from recommender import model_registry
-    from recommender.errors import ModelIntegrityError
 
     as_of = as_of or utcnow()
     owner = owner_id if owner_id is not None else store.owner_id(create=False)
@@ -425,24 +370,12 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
     train_x = [json.loads(f) for f in train["features"].to_list()]
     test_x = [json.loads(f) for f in test["features"].to_list()]
     strength = choose_c(train, train_x)
-    from recommender.preference_model import PreferenceModel, PriorModel
+    from recommender.preference_model import PreferenceModel
 
     candidate = PreferenceModel(C=strength).fit(
         train_x, train["label"].to_numpy(), sample_weight=train["weight"].to_numpy()
     )
-    compared_with = "prior"
-    current = None
-    try:
-        found = load_promoted(store, owner)
-    except ModelIntegrityError as err:
-        found = None
-        compared_with = f"prior (the promoted model is unusable: {err})"
-    if found is not None:
-        current, compared_with = found
-    if current is None:
-        current = PriorModel().fit(
-            train_x, train["label"].to_numpy(), sample_weight=train["weight"].to_numpy()
-        )
+    current, compared_with = _model_in_use(store, owner, train, train_x)
     metrics = {
         "candidate": _evaluate(candidate, test, test_x),
         "current": _evaluate(current, test, test_x),
@@ -473,6 +406,53 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
         },
     )
     model_registry.record_model(store, card)
+    _record_comparison(store, card, owner, as_of, train, test, metrics, compared_with, promoted)
+    return PreferenceResult(
+        True,
+        promoted,
+        "promoted" if promoted else "not better than the model in use; not promoted",
+        card["model_id"],
+        compared_with,
+        train.height,
+        test.height,
+        metrics,
+    )
+
+
+def _model_in_use(store: Store, owner: int, train: pl.DataFrame, train_x: list[dict]):
+    """(the model a candidate must beat, what it is): the promoted one, else the engagement
+    prior calibrated on the training split (also when the promoted one is unusable)."""
+    from recommender.errors import ModelIntegrityError
+    from recommender.preference_model import PriorModel
+
+    compared_with = "prior"
+    current = None
+    try:
+        found = load_promoted(store, owner)
+    except ModelIntegrityError as err:
+        found = None
+        compared_with = f"prior (the promoted model is unusable: {err})"
+    if found is not None:
+        current, compared_with = found
+    if current is None:
+        current = PriorModel().fit(
+            train_x, train["label"].to_numpy(), sample_weight=train["weight"].to_numpy()
+        )
+    return current, compared_with
+
+
+def _record_comparison(
+    store: Store,
+    card: dict,
+    owner: int,
+    as_of: datetime,
+    train: pl.DataFrame,
+    test: pl.DataFrame,
+    metrics: dict,
+    compared_with: str,
+    promoted: bool,
+) -> None:
+    """The candidate's row in ``preference_models``: its split, scores and the outcome."""
     with store.transaction() as con:
         con.execute(
             """INSERT INTO preference_models (model_id, owner_id, trained_at, as_of,
@@ -493,16 +473,6 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
                 card["artifact_sha256"],
             ],
         )
-    return PreferenceResult(
-        True,
-        promoted,
-        "promoted" if promoted else "not better than the model in use; not promoted",
-        card["model_id"],
-        compared_with,
-        train.height,
-        test.height,
-        metrics,
-    )
 
 
 # -- history -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from recommender.preference import DEFAULT_C, feature_dict
+from recommender.preference_features import DEFAULT_C, feature_dict
 
 
 def _int32_indices(matrix):

@@ -95,6 +95,45 @@ def read_google_contacts(path: Path) -> ImportBatch:
     _check_last_row(text, table.header_line, table.delimiter, path)
     if frame.height == 0:
         raise InputError(path, "no contacts below the header (is the file truncated?)", line=2)
+    people = _people(frame)
+    nameless = people["display_name"].is_null().arg_true().to_list()
+    why = "a contact has no name, e-mail or organisation"
+    if nameless and len(nameless) * 2 > people.height:
+        first = table.line_of_row(int(nameless[0]))
+        raise InputError(
+            path,
+            f"{len(nameless):,} of {people.height:,} rows name nobody; the first: {why}"
+            if people.height > 1
+            else why,
+            line=first,
+        )
+    notes, details = list(read_as), {"contacts_rows": people.height}
+    if nameless:
+        lines = [table.line_of_row(int(r)) for r in nameless[:SHOW_SKIPPED]]
+        details["rows_skipped"] = {"count": len(nameless), "why": why, "first_lines": lines}
+        more = f" and {len(nameless) - len(lines):,} more" if len(nameless) > len(lines) else ""
+        notes.append(
+            f"{len(nameless):,} row{'s' if len(nameless) > 1 else ''} with no name, e-mail or "
+            f"organisation skipped (line{'s' if len(lines) > 1 else ''} "
+            f"{', '.join(f'{n:,}' for n in lines)}{more})"
+        )
+        people = people.filter(pl.col("display_name").is_not_null())
+    return ImportBatch(
+        source_kind="google_contacts",
+        label=path.name,
+        sha256=sha256_bytes(raw),
+        people=people,
+        interactions=pl.DataFrame(),
+        rows_read=people.height + len(nameless),
+        rows_skipped=table.dropped_empty + len(nameless),
+        details=details,
+        notes=notes,
+    )
+
+
+def _people(frame: pl.DataFrame) -> pl.DataFrame:
+    """One person row per contact row (``ref`` = its row number): names, addresses, the
+    LinkedIn profile among the websites, the owner's labels as tags."""
     emails = (
         pl.concat_list([_multi(pl.col(c)) for c in EMAILS])
         .list.eval(
@@ -143,41 +182,8 @@ def read_google_contacts(path: Path) -> ImportBatch:
         pl.col("Organization Name").alias("_org"),
     )
     # a row named by nothing but an e-mail, nickname or company still names a person
-    people = people.with_columns(
+    return people.with_columns(
         pl.coalesce("display_name", "Nickname", pl.col("emails").list.first(), "_org").alias(
             "display_name"
         )
     ).drop("Nickname", "_org")
-    nameless = people["display_name"].is_null().arg_true().to_list()
-    why = "a contact has no name, e-mail or organisation"
-    if nameless and len(nameless) * 2 > people.height:
-        first = table.line_of_row(int(nameless[0]))
-        raise InputError(
-            path,
-            f"{len(nameless):,} of {people.height:,} rows name nobody; the first: {why}"
-            if people.height > 1
-            else why,
-            line=first,
-        )
-    notes, details = list(read_as), {"contacts_rows": people.height}
-    if nameless:
-        lines = [table.line_of_row(int(r)) for r in nameless[:SHOW_SKIPPED]]
-        details["rows_skipped"] = {"count": len(nameless), "why": why, "first_lines": lines}
-        more = f" and {len(nameless) - len(lines):,} more" if len(nameless) > len(lines) else ""
-        notes.append(
-            f"{len(nameless):,} row{'s' if len(nameless) > 1 else ''} with no name, e-mail or "
-            f"organisation skipped (line{'s' if len(lines) > 1 else ''} "
-            f"{', '.join(f'{n:,}' for n in lines)}{more})"
-        )
-        people = people.filter(pl.col("display_name").is_not_null())
-    return ImportBatch(
-        source_kind="google_contacts",
-        label=path.name,
-        sha256=sha256_bytes(raw),
-        people=people,
-        interactions=pl.DataFrame(),
-        rows_read=people.height + len(nameless),
-        rows_skipped=table.dropped_empty + len(nameless),
-        details=details,
-        notes=notes,
-    )

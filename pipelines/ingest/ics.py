@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from pipelines.errors import InputError, UsageError
+from pipelines.errors import InputError
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.placeholders import is_placeholder_address
 from pipelines.ingest.recurrence import MAX_OCCURRENCES, Expansion, occurrences
-from pipelines.ingest.text import read_text, sha256_bytes
+from pipelines.ingest.text import own_addresses, read_text, sha256_bytes
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NOT_PEOPLE = {"ROOM", "RESOURCE"}
@@ -122,18 +122,55 @@ def _parse_error_line(text: str, err: Exception) -> int | None:
 
 
 def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBatch:
-    import icalendar
-
     path = Path(path)
-    mine = {m.strip().lower() for m in me if m and m.strip()}
-    if not mine:
-        raise UsageError("give your own address with --me (as the calendar names you)")
-    bad = sorted(m for m in mine if not _EMAIL.match(m))
-    if bad:
-        raise UsageError(f"--me {bad[0]!r} is not an e-mail address")
+    mine = own_addresses(me, "give your own address with --me (as the calendar names you)")
     text, raw = read_text(path)
     _check_shape(text, path)
     text, empty_tzids, fallback_zone = _fill_empty_tzid(text)
+    calendars, ignored_errors = _parse_calendars(path, text)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    meetings = _Meetings(mine, now)
+    expansion = Expansion()
+    for cal in calendars:
+        floating_tz = _floating_zone(cal)
+        try:
+            for event in occurrences(cal, now, expansion):
+                meetings.read_event(event, floating_tz)
+        except (ValueError, TypeError, KeyError, OverflowError) as err:
+            raise InputError(path, f"cannot expand the events ({str(err)[:80]})") from None
+    details, notes = _details_and_notes(
+        meetings, expansion, ignored_errors, empty_tzids, fallback_zone
+    )
+    common = {
+        "source_kind": "ics",
+        "label": path.name,
+        "sha256": sha256_bytes(raw),
+        "owner_aliases": [("email", m) for m in sorted(mine)],
+        "rows_read": meetings.events,
+        "rows_skipped": sum(meetings.skipped.values()),
+        "details": details,
+        "notes": notes,
+    }
+    if not meetings.cols["ref"]:
+        # a valid calendar without meetings to learn from: nothing to import, not an error
+        what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(meetings.skipped.items()))
+        notes.insert(
+            0,
+            f"nothing to import: no past meeting with other attendees among {meetings.events} "
+            "events" + (f" ({what})" if what else ""),
+        )
+        return ImportBatch(people=pl.DataFrame(), interactions=pl.DataFrame(), empty=True, **common)
+    return ImportBatch(
+        people=meetings.people(), interactions=meetings.interactions(), as_of=now, **common
+    )
+
+
+def _parse_calendars(path: Path, text: str) -> tuple[list, int]:
+    """The calendars of ``text`` and how many minor properties could not be parsed (ignored);
+    an error in an essential property, or an event with no start, is an :class:`InputError`
+    naming the line."""
+    import icalendar
+
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except (ValueError, KeyError, IndexError) as err:
@@ -162,35 +199,80 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
                     "an event has no DTSTART (start time)" + (f": UID {uid}" if uid else ""),
                     line=_parse_error_line(text, ValueError(f"'{uid}'")) if uid else None,
                 )
-    now = now or datetime.now(UTC).replace(tzinfo=None)
-    names: dict[str, str | None] = {}
-    cols: dict[str, list] = {
-        k: [] for k in ("ref", "uid_key", "ts", "direction", "thread", "n_participants", "subject")
-    }
-    skipped: dict[str, int] = {}
-    events = 0
-    placeholders = 0
-    expansion = Expansion()
+    return calendars, ignored_errors
 
-    def skip(reason: str) -> None:
-        skipped[reason] = skipped.get(reason, 0) + 1
 
-    def read_event(event, floating_tz) -> None:
-        nonlocal events, placeholders
+def _floating_zone(cal):
+    """The zone a calendar's floating times are read in: its X-WR-TIMEZONE, else UTC."""
+    wr_tz = cal.get("X-WR-TIMEZONE")
+    if wr_tz:
+        try:
+            return ZoneInfo(str(wr_tz))
+        except (ZoneInfoNotFoundError, ValueError):
+            return UTC
+    return UTC
+
+
+class _Meetings:
+    """The past meetings read so far: one interaction row per other attendee, their names,
+    and the counts of events read, skipped (by reason) and placeholder attendees."""
+
+    def __init__(self, mine: set[str], now: datetime):
+        self.mine = mine
+        self.now = now
+        self.names: dict[str, str | None] = {}
+        self.cols: dict[str, list] = {
+            k: []
+            for k in ("ref", "uid_key", "ts", "direction", "thread", "n_participants", "subject")
+        }
+        self.skipped: dict[str, int] = {}
+        self.events = 0
+        self.placeholders = 0
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def read_event(self, event, floating_tz) -> None:
         if event.name != "VEVENT":
             return
-        events += 1
+        self.events += 1
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
-            skip("cancelled")
+            self.skip("cancelled")
             return
         start = event.get("DTSTART")
         if start is None:
-            skip("no_start")
+            self.skip("no_start")
             return
         ts = _utc(start.dt, floating_tz)
-        if ts >= now:
-            skip("future")
+        if ts >= self.now:
+            self.skip("future")
             return
+        people, declined_by_me, organizer = self._attendees(event)
+        if declined_by_me:
+            self.skip("declined_by_me")
+            return
+        if not people:
+            self.skip("no_other_attendees")
+            return
+        direction = "in" if organizer and organizer not in self.mine else "out"
+        uid = str(event.get("UID") or f"{ts.isoformat()}|{event.get('SUMMARY')}")
+        summary = str(event.get("SUMMARY")) if event.get("SUMMARY") else None
+        cols = self.cols
+        for addr, cn in people.items():
+            if self.names.get(addr) is None:
+                self.names[addr] = cn
+            cols["ref"].append(addr)
+            cols["uid_key"].append(f"ics:{uid}:{ts.isoformat()}:{addr}")
+            cols["ts"].append(ts)
+            cols["direction"].append(direction)
+            cols["thread"].append(uid)
+            cols["n_participants"].append(len(people) + 1)
+            cols["subject"].append(summary)
+
+    def _attendees(self, event) -> tuple[dict[str, str | None], bool, str | None]:
+        """(the other people who did not decline -> their CN, whether the owner declined,
+        the organizer's address)."""
+        mine = self.mine
         attendees = event.get("ATTENDEE") or []
         if not isinstance(attendees, list):
             attendees = [attendees]
@@ -202,7 +284,7 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
             if addr is None or (_param(att, "CUTYPE") or "").upper() in NOT_PEOPLE:
                 continue
             if is_placeholder_address(addr):
-                placeholders += 1
+                self.placeholders += 1
                 continue
             declined = (_param(att, "PARTSTAT") or "").upper() == "DECLINED"
             if addr in mine:
@@ -211,48 +293,45 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
             if not declined:
                 people.setdefault(addr, _param(att, "CN"))
         if organizer and is_placeholder_address(organizer):
-            placeholders += 1
+            self.placeholders += 1
             organizer = None
         if organizer and organizer not in mine:
             people.setdefault(organizer, _param(event.get("ORGANIZER"), "CN"))
-        if declined_by_me:
-            skip("declined_by_me")
-            return
-        if not people:
-            skip("no_other_attendees")
-            return
-        direction = "in" if organizer and organizer not in mine else "out"
-        uid = str(event.get("UID") or f"{ts.isoformat()}|{event.get('SUMMARY')}")
-        summary = str(event.get("SUMMARY")) if event.get("SUMMARY") else None
-        for addr, cn in people.items():
-            if names.get(addr) is None:
-                names[addr] = cn
-            cols["ref"].append(addr)
-            cols["uid_key"].append(f"ics:{uid}:{ts.isoformat()}:{addr}")
-            cols["ts"].append(ts)
-            cols["direction"].append(direction)
-            cols["thread"].append(uid)
-            cols["n_participants"].append(len(people) + 1)
-            cols["subject"].append(summary)
+        return people, declined_by_me, organizer
 
-    for cal in calendars:
-        floating_tz = UTC
-        wr_tz = cal.get("X-WR-TIMEZONE")
-        if wr_tz:
-            try:
-                floating_tz = ZoneInfo(str(wr_tz))
-            except (ZoneInfoNotFoundError, ValueError):
-                floating_tz = UTC
-        try:
-            for event in occurrences(cal, now, expansion):
-                read_event(event, floating_tz)
-        except (ValueError, TypeError, KeyError, OverflowError) as err:
-            raise InputError(path, f"cannot expand the events ({str(err)[:80]})") from None
+    def interactions(self) -> pl.DataFrame:
+        cols = self.cols
+        return pl.DataFrame(
+            {**cols, "channel": pl.repeat("meeting", len(cols["ref"]), eager=True)},
+            schema_overrides={"ts": pl.Datetime("us"), "n_participants": pl.Int32},
+        )
+
+    def people(self) -> pl.DataFrame:
+        names = self.names
+        return pl.DataFrame(
+            {
+                "ref": list(names),
+                "display_name": [
+                    (n.strip() if n and n.strip() and "@" not in n else a) for a, n in names.items()
+                ],
+                "emails": [[a] for a in names],
+            }
+        )
+
+
+def _details_and_notes(
+    meetings: _Meetings,
+    expansion: Expansion,
+    ignored_errors: int,
+    empty_tzids: int,
+    fallback_zone: str,
+) -> tuple[dict, list[str]]:
+    """The import's details and the notes it shows (empty TZIDs, capped rules, placeholders)."""
     details = {
-        "occurrences": events,
-        "skipped": skipped,
+        "occurrences": meetings.events,
+        "skipped": meetings.skipped,
         "unparsed_minor_properties": ignored_errors,
-        "placeholder_attendees": placeholders,
+        "placeholder_attendees": meetings.placeholders,
     }
     notes = []
     if empty_tzids:
@@ -271,52 +350,8 @@ def read_ics(path: Path, me: list[str], now: datetime | None = None) -> ImportBa
             f" capped at the last {MAX_OCCURRENCES:,} occurrences each "
             f"({expansion.recurring_kept:,} kept; older ones left out)"
         )
-    if placeholders:
-        notes.append(f"{placeholders} placeholder attendees (e.g. unknownorganizer@) left out")
-    if not cols["ref"]:
-        # a valid calendar without meetings to learn from: nothing to import, not an error
-        what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(skipped.items()))
-        notes.insert(
-            0,
-            f"nothing to import: no past meeting with other attendees among {events} events"
-            + (f" ({what})" if what else ""),
+    if meetings.placeholders:
+        notes.append(
+            f"{meetings.placeholders} placeholder attendees (e.g. unknownorganizer@) left out"
         )
-        return ImportBatch(
-            source_kind="ics",
-            label=path.name,
-            sha256=sha256_bytes(raw),
-            people=pl.DataFrame(),
-            interactions=pl.DataFrame(),
-            owner_aliases=[("email", m) for m in sorted(mine)],
-            rows_read=events,
-            rows_skipped=sum(skipped.values()),
-            details=details,
-            notes=notes,
-            empty=True,
-        )
-    interactions = pl.DataFrame(
-        {**cols, "channel": pl.repeat("meeting", len(cols["ref"]), eager=True)},
-        schema_overrides={"ts": pl.Datetime("us"), "n_participants": pl.Int32},
-    )
-    people_frame = pl.DataFrame(
-        {
-            "ref": list(names),
-            "display_name": [
-                (n.strip() if n and n.strip() and "@" not in n else a) for a, n in names.items()
-            ],
-            "emails": [[a] for a in names],
-        }
-    )
-    return ImportBatch(
-        source_kind="ics",
-        label=path.name,
-        sha256=sha256_bytes(raw),
-        people=people_frame,
-        interactions=interactions,
-        owner_aliases=[("email", m) for m in sorted(mine)],
-        as_of=now,
-        rows_read=events,
-        rows_skipped=sum(skipped.values()),
-        details=details,
-        notes=notes,
-    )
+    return details, notes

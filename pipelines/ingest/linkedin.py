@@ -38,10 +38,7 @@ Decisions (a reader of the data should know them):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -53,19 +50,20 @@ from pipelines.ingest.linkedin_files import (
     LINKEDIN_DATES,
     OWNER_REF,
     Export,
-    _iso,
+    iso,
     load_table,
     name_key,
     open_export,
     url_key,
 )
 from pipelines.ingest.linkedin_messages import (
-    _attach_recipients,
-    _explode_recipients,
-    _message_interactions,
-    _owner_from_messages,
-    _read_messages,
+    attach_recipients,
+    explode_recipients,
+    message_interactions,
+    owner_from_messages,
+    read_messages,
 )
+from pipelines.ingest.linkedin_parts import Parts
 from pipelines.ingest.placeholders import placeholder_name_expr
 from pipelines.ingest.text import parse_dates
 
@@ -106,38 +104,7 @@ def _full_name(first: str, last: str) -> pl.Expr:
     )
 
 
-# -- the pieces of an export --------------------------------------------------------------
-
-
-@dataclass
-class _Parts:
-    """What the files hold, before people are resolved."""
-
-    connections: pl.DataFrame | None = None
-    messages: pl.DataFrame | None = None  # one row per message, recips = list of struct
-    messages_2018: bool = False
-    message_text: pl.DataFrame | None = None  # row, subject, content
-    others: list[pl.DataFrame] = field(default_factory=list)  # invitations, gives
-    owner_name: str | None = None
-    owner_positions: pl.DataFrame | None = None
-    rows_read: int = 0
-    rows_skipped: int = 0
-    details: dict[str, Any] = field(default_factory=dict)
-    dates: list[datetime] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def count(self, name: str, read: int, skipped: int = 0, **extra: int) -> None:
-        self.rows_read += read
-        self.rows_skipped += skipped
-        self.details[name] = {"rows": read, "skipped": skipped, **extra}
-
-    def saw(self, column: pl.Series) -> None:
-        latest = column.max()
-        if latest is not None:
-            self.dates.append(latest)
-
-
-def _read_connections(export: Export, parts: _Parts) -> None:
+def _read_connections(export: Export, parts: Parts) -> None:
     t = load_table(
         export,
         "connections.csv",
@@ -205,7 +172,7 @@ def _other_frame(
     )
 
 
-def _read_invitations(export: Export, parts: _Parts) -> None:
+def _read_invitations(export: Export, parts: Parts) -> None:
     t = load_table(
         export,
         "invitations.csv",
@@ -221,7 +188,7 @@ def _read_invitations(export: Export, parts: _Parts) -> None:
     out = pl.col("Direction").str.to_uppercase() == "OUTGOING"
     uid = pl.format(
         "li:inv:{}:{}:{}",
-        _iso("Sent At"),
+        iso("Sent At"),
         name_key(pl.col("From")).fill_null(""),
         name_key(pl.col("To")).fill_null(""),
     )
@@ -241,7 +208,7 @@ def _read_invitations(export: Export, parts: _Parts) -> None:
     )
 
 
-def _read_endorsements(export: Export, parts: _Parts, file: str) -> None:
+def _read_endorsements(export: Export, parts: Parts, file: str) -> None:
     role = ENDORSE_ROLE[file]
     first, last, url = f"{role} First Name", f"{role} Last Name", f"{role} Public Url"
     t = load_table(
@@ -271,7 +238,7 @@ def _read_endorsements(export: Export, parts: _Parts, file: str) -> None:
             uid=pl.format(
                 "li:endorse:{}:{}:{}:{}",
                 pl.lit(direction),
-                _iso("Endorsement Date"),
+                iso("Endorsement Date"),
                 name_key(full).fill_null(""),
                 pl.col("Skill Name").str.to_lowercase().fill_null(""),
             ),
@@ -280,7 +247,7 @@ def _read_endorsements(export: Export, parts: _Parts, file: str) -> None:
     )
 
 
-def _read_recommendations(export: Export, parts: _Parts, file: str) -> None:
+def _read_recommendations(export: Export, parts: Parts, file: str) -> None:
     t = load_table(
         export,
         file,
@@ -309,7 +276,7 @@ def _read_recommendations(export: Export, parts: _Parts, file: str) -> None:
             uid=pl.format(
                 "li:rec:{}:{}:{}",
                 pl.lit(direction),
-                _iso("Creation Date"),
+                iso("Creation Date"),
                 name_key(full).fill_null(""),
             ),
             body=pl.col("Text"),
@@ -317,7 +284,7 @@ def _read_recommendations(export: Export, parts: _Parts, file: str) -> None:
     )
 
 
-def _read_profile(export: Export, parts: _Parts) -> None:
+def _read_profile(export: Export, parts: Parts) -> None:
     t = load_table(
         export, "profile.csv", PROFILE_REQUIRED, PROFILE_OPTIONAL, what="LinkedIn Profile"
     )
@@ -327,7 +294,7 @@ def _read_profile(export: Export, parts: _Parts) -> None:
         parts.owner_name = names["n"][0]
 
 
-def _read_positions(export: Export, parts: _Parts) -> None:
+def _read_positions(export: Export, parts: Parts) -> None:
     t = load_table(
         export, "positions.csv", POSITIONS_REQUIRED, POSITIONS_OPTIONAL, what="LinkedIn Positions"
     )
@@ -345,6 +312,59 @@ def _read_positions(export: Export, parts: _Parts) -> None:
 
 
 # -- people --------------------------------------------------------------------------------
+
+
+def _match_connections(m: pl.DataFrame, connections: pl.DataFrame | None) -> pl.DataFrame:
+    """Mentions plus ``ref_u``, the connection their URL names, and ``ref_n``, the one
+    their name names (each null when none does)."""
+    if connections is None or not connections.height:
+        return m.with_columns(
+            pl.lit(None, dtype=pl.String).alias("ref_u"),
+            pl.lit(None, dtype=pl.String).alias("ref_n"),
+        )
+    conn_url = (
+        connections.filter(pl.col("linkedin_url").is_not_null())
+        .unique("linkedin_url", keep="first", maintain_order=True)
+        .select(pl.col("linkedin_url").alias("uk"), pl.col("ref").alias("ref_u"))
+    )
+    # a name names a connection only when one connection has it (namesakes are
+    # different people), and a mention that has a URL only a connection without one
+    conn_name = (
+        connections.filter(pl.col("nk").is_not_null())
+        .group_by("nk")
+        .agg(
+            pl.col("ref").first().alias("ref_n"),
+            pl.len().alias("n_named"),
+            pl.col("linkedin_url").is_null().first().alias("conn_no_url"),
+        )
+        .filter(pl.col("n_named") == 1)
+        .drop("n_named")
+    )
+    # a mention with a last name only (a mangled Recommendations header): last name + company
+    last_company = [
+        name_key(pl.col("last_name")).alias("lk"),
+        pl.col("company").str.to_lowercase().alias("ck"),
+    ]
+    conn_lc = (
+        connections.select("ref", *last_company)
+        .drop_nulls(["lk", "ck"])
+        .filter(pl.len().over(["lk", "ck"]) == 1)
+    )
+    return (
+        m.join(conn_url, on="uk", how="left")
+        .join(conn_name, on="nk", how="left")
+        .with_columns(
+            pl.when(pl.col("first").is_null()).then(name_key(pl.col("last"))).alias("lk"),
+            pl.col("company").str.to_lowercase().alias("ck"),
+        )
+        .join(conn_lc.rename({"ref": "ref_lc"}), on=["lk", "ck"], how="left")
+        .with_columns(
+            pl.when(pl.col("uk").is_null() | pl.col("conn_no_url").fill_null(False))
+            .then(pl.coalesce("ref_n", "ref_lc"))
+            .alias("ref_n")
+        )
+        .drop("lk", "ck", "ref_lc", "conn_no_url")
+    )
 
 
 def _resolve(
@@ -365,56 +385,7 @@ def _resolve(
         .otherwise(pl.col("nk") == pl.lit(owner_key, dtype=pl.String))
         .fill_null(False)
     )
-    m = m.with_columns(is_owner.alias("is_owner"))
-    if connections is not None and connections.height:
-        conn_url = (
-            connections.filter(pl.col("linkedin_url").is_not_null())
-            .unique("linkedin_url", keep="first", maintain_order=True)
-            .select(pl.col("linkedin_url").alias("uk"), pl.col("ref").alias("ref_u"))
-        )
-        # a name names a connection only when one connection has it (namesakes are
-        # different people), and a mention that has a URL only a connection without one
-        conn_name = (
-            connections.filter(pl.col("nk").is_not_null())
-            .group_by("nk")
-            .agg(
-                pl.col("ref").first().alias("ref_n"),
-                pl.len().alias("n_named"),
-                pl.col("linkedin_url").is_null().first().alias("conn_no_url"),
-            )
-            .filter(pl.col("n_named") == 1)
-            .drop("n_named")
-        )
-        # a mention with a last name only (a mangled Recommendations header): last name + company
-        last_company = [
-            name_key(pl.col("last_name")).alias("lk"),
-            pl.col("company").str.to_lowercase().alias("ck"),
-        ]
-        conn_lc = (
-            connections.select("ref", *last_company)
-            .drop_nulls(["lk", "ck"])
-            .filter(pl.len().over(["lk", "ck"]) == 1)
-        )
-        m = (
-            m.join(conn_url, on="uk", how="left")
-            .join(conn_name, on="nk", how="left")
-            .with_columns(
-                pl.when(pl.col("first").is_null()).then(name_key(pl.col("last"))).alias("lk"),
-                pl.col("company").str.to_lowercase().alias("ck"),
-            )
-            .join(conn_lc.rename({"ref": "ref_lc"}), on=["lk", "ck"], how="left")
-            .with_columns(
-                pl.when(pl.col("uk").is_null() | pl.col("conn_no_url").fill_null(False))
-                .then(pl.coalesce("ref_n", "ref_lc"))
-                .alias("ref_n")
-            )
-            .drop("lk", "ck", "ref_lc", "conn_no_url")
-        )
-    else:
-        m = m.with_columns(
-            pl.lit(None, dtype=pl.String).alias("ref_u"),
-            pl.lit(None, dtype=pl.String).alias("ref_n"),
-        )
+    m = _match_connections(m.with_columns(is_owner.alias("is_owner")), connections)
     strangers = pl.col("ref_u").is_null() & pl.col("ref_n").is_null() & ~pl.col("is_owner")
     # a mention without a URL is the stranger of that name only when one URL has it
     url_of_name = (
@@ -485,13 +456,13 @@ def _new_people(resolved: pl.DataFrame) -> pl.DataFrame:
 def _placeholder_messages(messages: pl.DataFrame) -> int:
     """Messages sent by or to a placeholder member (no profile URL)."""
     sender = placeholder_name_expr(pl.col("from")) & pl.col("from_url").is_null()
-    recips = _explode_recipients(messages, ["row"]).filter(
+    recips = explode_recipients(messages, ["row"]).filter(
         placeholder_name_expr(pl.col("r_name")) & pl.col("r_url").is_null()
     )
     return messages.filter(sender | pl.col("row").is_in(recips["row"].implode())).height
 
 
-def _mentions(parts: _Parts) -> pl.DataFrame:
+def _mentions(parts: Parts) -> pl.DataFrame:
     cols = ["name", "url", "first", "last", "company", "position"]
     frames = [o.select(cols) for o in parts.others]
     if parts.messages is not None:
@@ -501,7 +472,7 @@ def _mentions(parts: _Parts) -> pl.DataFrame:
         frames.append(
             f.select(pl.col("from").alias("name"), pl.col("from_url").alias("url"), *extra)
         )
-        rx = _explode_recipients(f, []).select(
+        rx = explode_recipients(f, []).select(
             pl.col("r_name").alias("name"), pl.col("r_url").alias("url"), *extra
         )
         frames.append(rx)
@@ -514,33 +485,70 @@ def import_linkedin(path: Path | str) -> ImportBatch:
     """Read a LinkedIn data export (zip or folder) into an :class:`ImportBatch`."""
     path = Path(path)
     export = open_export(path)
-    parts = _Parts()
+    parts = Parts()
     try:
-        if not export.members:
-            raise InputError(
-                path,
-                "no LinkedIn export files found; expected at least one of "
-                + ", ".join(DISPLAY_NAMES[n] for n in KNOWN_FILES),
-            )
-        if export.has("profile.csv"):
-            _read_profile(export, parts)
-        if export.has("positions.csv"):
-            _read_positions(export, parts)
-        if export.has("connections.csv"):
-            _read_connections(export, parts)
-        if export.has("messages.csv"):
-            _read_messages(export, parts)
-            _attach_recipients(parts)
-        if export.has("invitations.csv"):
-            _read_invitations(export, parts)
-        for file in ENDORSE_ROLE:
-            if export.has(file):
-                _read_endorsements(export, parts, file)
-        for file in ("recommendations_received.csv", "recommendations_given.csv"):
-            if export.has(file):
-                _read_recommendations(export, parts, file)
+        _read_files(path, export, parts)
     finally:
         export.close()
+    _note_what_was_not_read(export, parts)
+
+    owner_name, owner_url = owner_from_messages(parts)
+    owner_key = (
+        pl.select(name_key(pl.lit(owner_name, dtype=pl.String))).item() if owner_name else None
+    )
+    res = _resolve(_mentions(parts), parts.connections, owner_key, owner_url)
+    interactions = _interactions(parts, res)  # counts what it skips: before the counts are read
+    aliases: list[tuple[str, str]] = []
+    if owner_key:
+        aliases.append(("name", owner_key))
+    if owner_url:
+        aliases.append(("linkedin", owner_url))
+    return ImportBatch(
+        source_kind="linkedin",
+        label=path.name,
+        sha256=export.sha256,
+        people=_people(parts, res),
+        interactions=interactions,
+        owner_name=owner_name,
+        owner_aliases=aliases,
+        owner_positions=parts.owner_positions,
+        as_of=max(parts.dates) if parts.dates else None,
+        rows_read=parts.rows_read,
+        rows_skipped=parts.rows_skipped,
+        details=parts.details,
+        notes=parts.notes,
+    )
+
+
+def _read_files(path: Path, export: Export, parts: Parts) -> None:
+    """Each file the export has, read into ``parts`` (the owner's own files first)."""
+    if not export.members:
+        raise InputError(
+            path,
+            "no LinkedIn export files found; expected at least one of "
+            + ", ".join(DISPLAY_NAMES[n] for n in KNOWN_FILES),
+        )
+    if export.has("profile.csv"):
+        _read_profile(export, parts)
+    if export.has("positions.csv"):
+        _read_positions(export, parts)
+    if export.has("connections.csv"):
+        _read_connections(export, parts)
+    if export.has("messages.csv"):
+        read_messages(export, parts)
+        attach_recipients(parts)
+    if export.has("invitations.csv"):
+        _read_invitations(export, parts)
+    for file in ENDORSE_ROLE:
+        if export.has(file):
+            _read_endorsements(export, parts, file)
+    for file in ("recommendations_received.csv", "recommendations_given.csv"):
+        if export.has(file):
+            _read_recommendations(export, parts, file)
+
+
+def _note_what_was_not_read(export: Export, parts: Parts) -> None:
+    """The tables' notes, links not followed and unreadable rows, into ``parts``."""
     for notes in export.tables_notes:
         parts.notes.extend(notes)
     if export.links:
@@ -558,16 +566,14 @@ def import_linkedin(path: Path | str) -> ImportBatch:
         parts.details["unreadable_rows"] = unreadable
         parts.rows_skipped += sum(unreadable.values())
 
-    owner_name, owner_url = _owner_from_messages(parts)
-    owner_key = (
-        pl.select(name_key(pl.lit(owner_name, dtype=pl.String))).item() if owner_name else None
-    )
-    res = _resolve(_mentions(parts), parts.connections, owner_key, owner_url)
 
+def _interactions(parts: Parts, res: pl.DataFrame) -> pl.DataFrame | None:
+    """Messages, invitations and gives with the people resolved (``res``); rows without a
+    counterpart are counted as skipped."""
     frames = []
     if parts.messages is not None:
         placeholder_messages = _placeholder_messages(parts.messages)
-        messages, unmatched = _message_interactions(parts, res)
+        messages, unmatched = message_interactions(parts, res)
         frames.append(messages)
         parts.rows_skipped += unmatched
         parts.details["messages.csv"]["without_counterpart"] = unmatched
@@ -591,7 +597,12 @@ def import_linkedin(path: Path | str) -> ImportBatch:
     interactions = pl.concat(frames, how="diagonal_relaxed") if frames else None
     if interactions is not None:
         interactions = interactions.with_columns(pl.lit(PERSONAL_OWNER).alias("owner_key"))
+    return interactions
 
+
+def _people(parts: Parts, res: pl.DataFrame) -> pl.DataFrame:
+    """The people named: the new ones of ``res`` and the connections (with the profile URL
+    learned from other files when theirs was missing)."""
     people = [_new_people(res)]
     if parts.connections is not None:
         learned = (
@@ -609,28 +620,7 @@ def import_linkedin(path: Path | str) -> ImportBatch:
         people_frame = people_frame.with_columns(
             pl.lit(None, dtype=pl.List(pl.String)).alias("emails")
         )
-    people_frame = people_frame.with_columns(
+    return people_frame.with_columns(
         pl.lit(PERSONAL_OWNER).alias("owner_key"),
         pl.col("emails").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-    )
-
-    aliases: list[tuple[str, str]] = []
-    if owner_key:
-        aliases.append(("name", owner_key))
-    if owner_url:
-        aliases.append(("linkedin", owner_url))
-    return ImportBatch(
-        source_kind="linkedin",
-        label=path.name,
-        sha256=export.sha256,
-        people=people_frame,
-        interactions=interactions,
-        owner_name=owner_name,
-        owner_aliases=aliases,
-        owner_positions=parts.owner_positions,
-        as_of=max(parts.dates) if parts.dates else None,
-        rows_read=parts.rows_read,
-        rows_skipped=parts.rows_skipped,
-        details=parts.details,
-        notes=parts.notes,
     )

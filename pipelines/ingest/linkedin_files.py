@@ -266,10 +266,10 @@ def url_key(expr: pl.Expr) -> pl.Expr:
     return pl.when(slug.is_not_null()).then(pl.lit("https://www.linkedin.com/in/") + slug)
 
 
-def _keys_of(values: list[str]) -> dict[str, str | None]:
+def keys_of(values: list[str]) -> dict[str, str | None]:
     series = pl.DataFrame({"v": values}, schema={"v": pl.String})
     return dict(zip(values, series.select(name_key(pl.col("v")))["v"].to_list(), strict=True))
 
 
-def _iso(column: str) -> pl.Expr:
+def iso(column: str) -> pl.Expr:
     return pl.col(column).dt.strftime("%Y-%m-%dT%H:%M:%S")

@@ -9,7 +9,6 @@ decisions they follow (who is the owner, which messages count, how ``TO`` fields
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -18,17 +17,15 @@ from pipelines.ingest.linkedin_files import (
     LINKEDIN_DATES,
     OWNER_REF,
     Export,
-    _iso,
-    _keys_of,
     head_text,
+    iso,
+    keys_of,
     load_table,
     name_key,
     url_key,
 )
+from pipelines.ingest.linkedin_parts import Parts
 from pipelines.ingest.text import parse_dates
-
-if TYPE_CHECKING:
-    from pipelines.ingest.linkedin import _Parts
 
 MESSAGES_REQUIRED = ("CONVERSATION ID", "FROM", "TO", "DATE", "CONTENT")
 MESSAGES_OPTIONAL = (
@@ -63,7 +60,7 @@ def _recipients(pairs: pl.DataFrame, known: set[str]) -> pl.DataFrame:
     raws = pairs["to"].to_list()
     url_raws = pairs["to_urls"].to_list()
     pieces = sorted({p.strip() for r in raws if r for p in r.split(",") if p.strip()})
-    keys = _keys_of(pieces)
+    keys = keys_of(pieces)
     names_out, urls_out = [], []
     for raw, url_raw in zip(raws, url_raws, strict=True):
         names = _split_names(raw, keys, known) if raw else []
@@ -98,7 +95,7 @@ def _dated(t, column: str) -> pl.DataFrame:
     return parse_dates(t, [column], required=[column], preferred=LINKEDIN_DATES)
 
 
-def _read_messages(export: Export, parts: _Parts) -> None:
+def read_messages(export: Export, parts: Parts) -> None:
     raw = export.read_bytes("messages.csv")
     head = head_text(raw).casefold()
     if "conversation id" in head or "from,to,date" not in head.replace("\t", ","):
@@ -176,7 +173,7 @@ def _read_messages(export: Export, parts: _Parts) -> None:
     parts.messages = f.drop("subject", "content", "folder", "draft")
 
 
-def _attach_recipients(parts: _Parts) -> None:
+def attach_recipients(parts: Parts) -> None:
     f = parts.messages
     senders = f.select(pl.col("from").unique())
     known = set(senders.select(name_key(pl.col("from"))).to_series().drop_nulls().to_list())
@@ -189,7 +186,7 @@ def _attach_recipients(parts: _Parts) -> None:
     )
 
 
-def _explode_recipients(f: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
+def explode_recipients(f: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
     return (
         f.select(*keep, pl.col("recips"))
         .with_columns(
@@ -202,7 +199,7 @@ def _explode_recipients(f: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
     )
 
 
-def _owner_from_messages(parts: _Parts) -> tuple[str | None, str | None]:
+def owner_from_messages(parts: Parts) -> tuple[str | None, str | None]:
     """(owner's display name, owner's profile URL) as the messages tell them."""
     f = parts.messages
     if f is None or f.height == 0:
@@ -222,7 +219,7 @@ def _owner_from_messages(parts: _Parts) -> tuple[str | None, str | None]:
             name = top["name"][0]
     if name is None:
         conv = pl.coalesce(pl.col("conv"), pl.format("row:{}", "row")).alias("c")
-        recips = _explode_recipients(f.with_columns(conv), ["c"]).select(
+        recips = explode_recipients(f.with_columns(conv), ["c"]).select(
             "c", pl.col("r_name").alias("name")
         )
         every = pl.concat([senders.select(conv, "name"), recips]).with_columns(
@@ -268,7 +265,7 @@ def _content_md5(content: pl.Series) -> pl.Series:
         con.close()
 
 
-def _message_interactions(parts: _Parts, res: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+def message_interactions(parts: Parts, res: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """(interactions, messages that gave none: to or from nobody but the owner)."""
     f = parts.messages
     text = parts.message_text
@@ -293,20 +290,10 @@ def _message_interactions(parts: _Parts, res: pl.DataFrame) -> tuple[pl.DataFram
         pl.col("ref").alias("r_ref"),
         pl.col("nk").fill_null("").alias("r_key"),
     )
-    rx = _explode_recipients(f, ["row", "c"]).join(
+    rx = explode_recipients(f, ["row", "c"]).join(
         recips, on=["r_name", "r_url"], how="left", nulls_equal=True
     )
-    every = pl.concat(
-        [
-            f.select("c", pl.col("s_ref").alias("p")),
-            rx.select("c", pl.col("r_ref").alias("p")),
-            f.select("c", pl.lit(OWNER_REF).alias("p")),
-        ]
-    )
-    sizes = (
-        every.drop_nulls("p").group_by("c").agg(pl.col("p").n_unique().cast(pl.Int32).alias("n"))
-    )
-    f = f.join(sizes, on="c", how="left")
+    f = f.join(_conversation_sizes(f, rx), on="c", how="left")
     keep = ["row", "conv", "ts", "s_key", "n"]
     out = (
         rx.filter(pl.col("r_ref").is_not_null() & (pl.col("r_ref") != OWNER_REF))
@@ -331,12 +318,29 @@ def _message_interactions(parts: _Parts, res: pl.DataFrame) -> tuple[pl.DataFram
     )
     both = pl.concat([out, inc]).join(text, on="row", how="left")
     used = both["row"].n_unique() if both.height else 0
-    interactions = both.select(
+    return _message_rows(both), f.height - used
+
+
+def _conversation_sizes(f: pl.DataFrame, rx: pl.DataFrame) -> pl.DataFrame:
+    """``c, n``: the distinct people of each conversation, the owner included."""
+    every = pl.concat(
+        [
+            f.select("c", pl.col("s_ref").alias("p")),
+            rx.select("c", pl.col("r_ref").alias("p")),
+            f.select("c", pl.lit(OWNER_REF).alias("p")),
+        ]
+    )
+    return every.drop_nulls("p").group_by("c").agg(pl.col("p").n_unique().cast(pl.Int32).alias("n"))
+
+
+def _message_rows(both: pl.DataFrame) -> pl.DataFrame:
+    """The interaction rows of the messages, keyed by the event itself (see ``uid_key``)."""
+    return both.select(
         "ref",
         pl.format(
             "li:msg:{}:{}:{}:{}:{}",
             pl.col("conv").fill_null(""),
-            _iso("ts"),
+            iso("ts"),
             "s_key",
             "other_key",
             "h",
@@ -350,4 +354,3 @@ def _message_interactions(parts: _Parts, res: pl.DataFrame) -> tuple[pl.DataFram
         "subject",
         pl.col("content").alias("body"),
     )
-    return interactions, f.height - used

@@ -33,13 +33,15 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.errors import InputError, UsageError
+from pipelines.errors import InputError
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.placeholders import is_placeholder_address
+from pipelines.ingest.text import own_addresses
 
 CHUNK = 1 << 20
 MAX_HEADER_BYTES = 1 << 20  # a header block larger than this is not a mail header
 FLUSH_ROWS = 20_000  # interactions kept as Python objects before they go to a frame
+_COLUMNS = ("ref", "uid_key", "ts", "direction", "thread", "n_participants", "subject", "detail")
 BULK_PRECEDENCE = {"bulk", "list", "junk"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -77,68 +79,13 @@ def iter_header_blocks(path: Path, digest) -> Iterator[tuple[int, bytes, bytes]]
     whatever the size of the file or of one message.
     """
     with _open(path) as handle:
-        buf = b""
-        off = 0  # where the unconsumed part of buf starts
-        base_line = 1  # line number of buf[off]
-        eof = False
-
-        def more() -> bool:
-            nonlocal buf, off, eof
-            if eof:
-                return False
-            block = handle.read(CHUNK)
-            if not block:
-                eof = True
-                return False
-            digest.update(block)
-            nul = block.find(b"\x00")
-            if nul >= 0:
-                at = base_line + buf.count(b"\n", off) + block.count(b"\n", 0, nul)
-                raise InputError(
-                    path,
-                    "contains NUL bytes: this is a binary or damaged file, not an mbox",
-                    line=at,
-                )
-            buf = buf[off:] + block
-            off = 0
-            return True
-
-        def drop(upto: int) -> None:
-            nonlocal off, base_line
-            base_line += buf.count(b"\n", off, upto)
-            off = upto
-
-        # the first non-blank line must be a From_ line
-        while not buf.strip() and more():
-            pass
-        if not buf.strip():
-            raise InputError(path, "the file is empty")
-        while len(buf.lstrip(b"\r\n")) < 5 and more():
-            pass
-        drop(len(buf) - len(buf.lstrip(b"\r\n")))
-        if not buf.startswith(b"From ", off):
-            raise InputError(
-                path,
-                "not an mbox file: it should start with a 'From ' line "
-                "(export mail as mbox, e.g. Gmail Takeout or Thunderbird ImportExportTools)",
-                line=base_line,
-            )
+        reader = _Chunks(path, handle, digest)
+        reader.to_first_from_line()
         while True:
             # buf[off:] starts at a From_ line: find the end of the headers
-            start_line = base_line
-            while True:
-                end = _HEADER_END.search(buf, off)
-                if end is not None:
-                    break
-                if len(buf) - off > MAX_HEADER_BYTES:
-                    raise InputError(
-                        path,
-                        f"the message starting at line {start_line} has over 1 MB of headers: "
-                        "this is not a mail file",
-                        line=start_line,
-                    )
-                if not more():
-                    break
+            start_line = reader.base_line
+            end = reader.header_end(start_line)
+            buf, off = reader.buf, reader.off
             if end is None:
                 text = buf[off:].rstrip(b"\r\n")
                 if b"\n" in text:
@@ -154,18 +101,96 @@ def iter_header_blocks(path: Path, digest) -> Iterator[tuple[int, bytes, bytes]]
             from_line = buf[off:first_nl].rstrip(b"\r")
             header = buf[first_nl + 1 : end.start() + 1]
             yield start_line, from_line, header
-            # skip the body up to the next From_ line after a blank line
-            pos = end.start()
-            while True:
-                found = _SEPARATOR.search(buf, pos)
-                if found is not None:
-                    drop(found.end() - 5)
-                    break
-                keep = max(pos, len(buf) - 8)  # a separator may straddle two chunks
-                drop(keep)
-                if not more():
-                    return
-                pos = 0
+            if not reader.skip_body(end.start()):
+                return
+
+
+class _Chunks:
+    """An mbox read in chunks of :data:`CHUNK` bytes: ``buf[off:]`` is the part not yet
+    consumed, starting at line ``base_line``; each chunk read goes into ``digest``."""
+
+    def __init__(self, path: Path, handle, digest):
+        self.path = path
+        self.handle = handle
+        self.digest = digest
+        self.buf = b""
+        self.off = 0  # where the unconsumed part of buf starts
+        self.base_line = 1  # line number of buf[off]
+        self.eof = False
+
+    def more(self) -> bool:
+        """Read the next chunk (False at the end of the file); NUL bytes are refused."""
+        if self.eof:
+            return False
+        block = self.handle.read(CHUNK)
+        if not block:
+            self.eof = True
+            return False
+        self.digest.update(block)
+        nul = block.find(b"\x00")
+        if nul >= 0:
+            at = self.base_line + self.buf.count(b"\n", self.off) + block.count(b"\n", 0, nul)
+            raise InputError(
+                self.path,
+                "contains NUL bytes: this is a binary or damaged file, not an mbox",
+                line=at,
+            )
+        self.buf = self.buf[self.off :] + block
+        self.off = 0
+        return True
+
+    def drop(self, upto: int) -> None:
+        """Consume ``buf`` up to ``upto``, counting the lines passed."""
+        self.base_line += self.buf.count(b"\n", self.off, upto)
+        self.off = upto
+
+    def to_first_from_line(self) -> None:
+        """Skip leading blank lines; the first non-blank line must be a From_ line."""
+        while not self.buf.strip() and self.more():
+            pass
+        if not self.buf.strip():
+            raise InputError(self.path, "the file is empty")
+        while len(self.buf.lstrip(b"\r\n")) < 5 and self.more():
+            pass
+        self.drop(len(self.buf) - len(self.buf.lstrip(b"\r\n")))
+        if not self.buf.startswith(b"From ", self.off):
+            raise InputError(
+                self.path,
+                "not an mbox file: it should start with a 'From ' line "
+                "(export mail as mbox, e.g. Gmail Takeout or Thunderbird ImportExportTools)",
+                line=self.base_line,
+            )
+
+    def header_end(self, start_line: int):
+        """The match ending the headers of the message at ``off`` (None: the file ends first);
+        headers over :data:`MAX_HEADER_BYTES` are refused."""
+        while True:
+            end = _HEADER_END.search(self.buf, self.off)
+            if end is not None:
+                return end
+            if len(self.buf) - self.off > MAX_HEADER_BYTES:
+                raise InputError(
+                    self.path,
+                    f"the message starting at line {start_line} has over 1 MB of headers: "
+                    "this is not a mail file",
+                    line=start_line,
+                )
+            if not self.more():
+                return None
+
+    def skip_body(self, pos: int) -> bool:
+        """Skip the body from ``pos`` up to the next From_ line after a blank line (False:
+        the file ends first)."""
+        while True:
+            found = _SEPARATOR.search(self.buf, pos)
+            if found is not None:
+                self.drop(found.end() - 5)
+                return True
+            keep = max(pos, len(self.buf) - 8)  # a separator may straddle two chunks
+            self.drop(keep)
+            if not self.more():
+                return False
+            pos = 0
 
 
 def _decode(value: str | None) -> str | None:
@@ -274,13 +299,9 @@ def _bulk_reason(msg: dict, sender: str | None) -> str | None:
 
 
 def _my_addresses(me: list[str]) -> set[str]:
-    mine = {m.strip().lower() for m in me if m and m.strip()}
-    bad = sorted(m for m in mine if not _EMAIL.match(m))
-    if not mine:
-        raise UsageError("give your own address with --me (repeat it for every address you use)")
-    if bad:
-        raise UsageError(f"--me {bad[0]!r} is not an e-mail address")
-    return mine
+    return own_addresses(
+        me, "give your own address with --me (repeat it for every address you use)"
+    )
 
 
 def _read_header(handle, limit: int = MAX_HEADER_BYTES) -> bytes | None:
@@ -457,19 +478,7 @@ def _read_messages(
     names: dict[str, str | None] = {}
     roots: dict[str, str] = {}
     frames: list[pl.DataFrame] = []
-    cols: dict[str, list] = {
-        k: []
-        for k in (
-            "ref",
-            "uid_key",
-            "ts",
-            "direction",
-            "thread",
-            "n_participants",
-            "subject",
-            "detail",
-        )
-    }
+    cols: dict[str, list] = {k: [] for k in _COLUMNS}
     first_bad_date: int | None = None
     messages = 0
     used = 0
@@ -480,14 +489,7 @@ def _read_messages(
 
     for lineno, from_line, header in blocks:
         messages += 1
-        parsed = parser.parsebytes(b"".join(_WANTED.findall(header)))
-        msg: dict[str, str] = {}
-        multi: dict[str, list[str]] = {"from": [], "to": [], "cc": []}
-        for name, value in parsed.items():
-            key = name.lower()
-            if key in multi:
-                multi[key].append(value)
-            msg.setdefault(key, value)
+        msg, multi = _header_fields(parser, header)
         senders = _addresses(multi["from"])
         if not senders:
             skip("no_sender")
@@ -508,42 +510,14 @@ def _read_messages(
         if everyone & mine:
             involves_me += 1
         n_participants = len(everyone | ({next(iter(mine))} if not everyone & mine else set()))
-        message_id = _msgid(msg.get("message-id"))
-        parent = _msgid(msg.get("in-reply-to"))
-        refs = _MSGID.findall(str(msg.get("references") or ""))
-        if parent is None and refs:
-            parent = refs[-1]
-        if refs:
-            thread = refs[0]
-        elif parent is not None:
-            thread = roots.get(parent, parent)
-        else:
-            thread = message_id
-        if message_id is not None:
-            roots[message_id] = thread
+        message_id, parent, thread = _thread_of(msg, roots)
         subject = _decode(msg.get("subject"))
         key = message_id or hashlib.md5(f"{ts.isoformat()}|{sender}|{subject}".encode()).hexdigest()
         detail = json.dumps({"message_id": message_id, "in_reply_to": parent})
-        if sender in mine:
-            others = []
-            placeholder = False
-            for name, addr in recipients:
-                if is_placeholder_address(addr):
-                    placeholder = True
-                    continue
-                if addr not in mine and addr not in others:
-                    others.append(addr)
-                    if names.get(addr) is None:
-                        names[addr] = name
-            if not others:
-                skip("to_no_reply_address" if placeholder else "to_myself")
-                continue
-            direction = "out"
-        else:
-            others = [sender]
-            if names.get(sender) is None:
-                names[sender] = sender_name
-            direction = "in"
+        others, direction = _others(sender, sender_name, recipients, mine, names)
+        if not others:
+            skip(direction)
+            continue
         used += 1
         for addr in others:
             cols["ref"].append(addr)
@@ -561,30 +535,23 @@ def _read_messages(
     messages += sum(
         skipped.get(k, 0) for k in ("header_too_large", "binary_file", "link", "unreadable_file")
     )
-    if used and not involves_me:
-        raise InputError(
-            path,
-            f"none of the {messages} messages is from or to {', '.join(sorted(mine))}; "
-            "check --me (give every address you use)",
-        )
-    if used == 0:
-        if (
-            messages
-            and first_bad_date is not None
-            and sum(skipped.values()) == skipped.get("bad_date", 0) + skipped.get("no_date", 0)
-        ):
-            raise InputError(
-                path,
-                "no message has a Date that parses (e.g. 'Tue, 18 Jun 2024 14:05:00 +0000')",
-                line=first_bad_date or None,
-            )
-        what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(skipped.items()))
-        raise InputError(
-            path,
-            f"no personal message to or from {', '.join(sorted(mine))} among {messages} "
-            f"messages ({what or 'none readable'}); check --me",
-        )
+    _check_any_used(path, mine, messages, used, involves_me, first_bad_date, skipped)
     frames.append(_frame(cols))
+    return _mail_batch(path, mine, digest, source_kind, frames, names, messages, used, skipped)
+
+
+def _mail_batch(
+    path: Path,
+    mine: set[str],
+    digest,
+    source_kind: str,
+    frames: list[pl.DataFrame],
+    names: dict[str, str | None],
+    messages: int,
+    used: int,
+    skipped: dict[str, int],
+) -> ImportBatch:
+    """The batch of the messages read: their interactions, the people named, the counts."""
     interactions = pl.concat(frames, rechunk=True)
     people = pl.DataFrame(
         {
@@ -605,6 +572,104 @@ def _read_messages(
         rows_read=messages,
         rows_skipped=messages - used,
         details=details,
+    )
+
+
+def _header_fields(parser, header: bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The wanted header fields: the first value of each (lower-cased names), and every
+    From, To and Cc value."""
+    parsed = parser.parsebytes(b"".join(_WANTED.findall(header)))
+    msg: dict[str, str] = {}
+    multi: dict[str, list[str]] = {"from": [], "to": [], "cc": []}
+    for name, value in parsed.items():
+        key = name.lower()
+        if key in multi:
+            multi[key].append(value)
+        msg.setdefault(key, value)
+    return msg, multi
+
+
+def _thread_of(msg: dict[str, str], roots: dict[str, str]) -> tuple[str | None, str | None, str]:
+    """(Message-ID, the message it replies to, its thread: the first of its References, else
+    the thread of its parent, else itself); ``roots`` remembers each message's thread."""
+    message_id = _msgid(msg.get("message-id"))
+    parent = _msgid(msg.get("in-reply-to"))
+    refs = _MSGID.findall(str(msg.get("references") or ""))
+    if parent is None and refs:
+        parent = refs[-1]
+    if refs:
+        thread = refs[0]
+    elif parent is not None:
+        thread = roots.get(parent, parent)
+    else:
+        thread = message_id
+    if message_id is not None:
+        roots[message_id] = thread
+    return message_id, parent, thread
+
+
+def _others(
+    sender: str,
+    sender_name: str | None,
+    recipients: list[tuple[str, str]],
+    mine: set[str],
+    names: dict[str, str | None],
+) -> tuple[list[str], str]:
+    """(the people the message is with, "out" or "in"); no one: ([], the reason it is
+    skipped). Their names go into ``names`` (the first one seen)."""
+    if sender not in mine:
+        if names.get(sender) is None:
+            names[sender] = sender_name
+        return [sender], "in"
+    others: list[str] = []
+    placeholder = False
+    for name, addr in recipients:
+        if is_placeholder_address(addr):
+            placeholder = True
+            continue
+        if addr not in mine and addr not in others:
+            others.append(addr)
+            if names.get(addr) is None:
+                names[addr] = name
+    if not others:
+        return [], "to_no_reply_address" if placeholder else "to_myself"
+    return others, "out"
+
+
+def _check_any_used(
+    path: Path,
+    mine: set[str],
+    messages: int,
+    used: int,
+    involves_me: int,
+    first_bad_date: int | None,
+    skipped: dict[str, int],
+) -> None:
+    """An :class:`InputError` when no message could be used, saying why (wrong ``--me``,
+    dates that do not parse, or what was skipped)."""
+    if used and not involves_me:
+        raise InputError(
+            path,
+            f"none of the {messages} messages is from or to {', '.join(sorted(mine))}; "
+            "check --me (give every address you use)",
+        )
+    if used:
+        return
+    if (
+        messages
+        and first_bad_date is not None
+        and sum(skipped.values()) == skipped.get("bad_date", 0) + skipped.get("no_date", 0)
+    ):
+        raise InputError(
+            path,
+            "no message has a Date that parses (e.g. 'Tue, 18 Jun 2024 14:05:00 +0000')",
+            line=first_bad_date or None,
+        )
+    what = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(skipped.items()))
+    raise InputError(
+        path,
+        f"no personal message to or from {', '.join(sorted(mine))} among {messages} "
+        f"messages ({what or 'none readable'}); check --me",
     )
 
 

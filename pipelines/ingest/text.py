@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -18,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.dates import EARLIEST, outside, span_text
-from pipelines.errors import InputError, excerpt
+from pipelines.errors import InputError, UsageError, excerpt
 
 # the stdlib reader (used to locate errors) must accept fields as long as Polars does
 csv.field_size_limit(2**31 - 1)
@@ -720,3 +721,18 @@ def _in_range(
             )
             frame, parsed = frame.filter(keep), parsed.filter(keep)
     return parsed
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def own_addresses(me: list[str], missing: str) -> set[str]:
+    """The owner's own addresses (``--me``), lower-cased; each must be an e-mail address.
+    ``missing``: the message when none is given."""
+    mine = {m.strip().lower() for m in me if m and m.strip()}
+    if not mine:
+        raise UsageError(missing)
+    bad = sorted(m for m in mine if not _EMAIL.match(m))
+    if bad:
+        raise UsageError(f"--me {bad[0]!r} is not an e-mail address")
+    return mine

@@ -195,95 +195,124 @@ def _decode_lines(raw: bytes, path: Path) -> list[str]:
 
 def _cards(lines: list[str], path: Path) -> tuple[list[_Card], int]:
     """Split into cards of properties. Returns (cards, lines outside any card)."""
-    cards: list[_Card] = []
-    card: _Card | None = None
-    prop: _Property | None = None
-    skipping = False  # inside a binary or unused property: its continuation lines are dropped
-    size = 0
-    stray = 0
+    split = _CardSplitter()
     for number, line in enumerate(lines, 1):
+        split.read(number, line)
+    card = split.card
+    if card is not None and not card.ended:
+        card.problem = card.problem or (
+            f"the card starting at line {card.line} has no END:VCARD: the file looks truncated"
+        )
+    return split.cards, split.stray
+
+
+class _CardSplitter:
+    """Reads a file line by line into cards: the card and property being read, whether the
+    current property is skipped (binary or unused: its continuation lines are dropped), the
+    size of its value so far, and the count of lines outside any card."""
+
+    def __init__(self):
+        self.cards: list[_Card] = []
+        self.card: _Card | None = None
+        self.prop: _Property | None = None
+        self.skipping = False
+        self.size = 0
+        self.stray = 0
+
+    def _too_long(self) -> bool:
+        """Past :data:`MAX_VALUE_CHARS`: the card has a problem and the value is dropped."""
+        if self.size <= MAX_VALUE_CHARS:
+            return False
+        self.card.problem = self.card.problem or (
+            f"a value longer than {MAX_VALUE_CHARS:,} characters"
+        )
+        self.prop, self.skipping = None, True
+        return True
+
+    def read(self, number: int, line: str) -> None:
         upper = line.strip().upper()
         if upper == "BEGIN:VCARD":
+            card = self.card
             if card is not None and not card.ended:
                 card.problem = card.problem or (
                     f"the card starting at line {card.line} has no END:VCARD before the next "
                     "BEGIN:VCARD"
                 )
-            card = _Card(number)
-            cards.append(card)
-            prop, skipping, size = None, False, 0
-            continue
+            self.card = _Card(number)
+            self.cards.append(self.card)
+            self.prop, self.skipping, self.size = None, False, 0
+            return
+        card = self.card
         if card is None or card.ended:
             if line.strip():
-                stray += 1
-            continue
+                self.stray += 1
+            return
         if upper == "END:VCARD":
             card.ended = True
-            prop, skipping = None, False
-            continue
+            self.prop, self.skipping = None, False
+            return
         if line[:1] in (" ", "\t"):
-            if prop is None and not skipping:
-                if line.strip():
-                    card.problem = card.problem or f"line {number} continues no property"
-                continue
-            if skipping:
-                continue
-            size += len(line)
-            if size > MAX_VALUE_CHARS:
-                card.problem = card.problem or f"a value longer than {MAX_VALUE_CHARS:,} characters"
-                prop, skipping = None, True
-                continue
-            if prop.encoding == "QUOTED-PRINTABLE" and prop.value.endswith("="):
-                prop.value = prop.value[:-1] + line.lstrip(" \t")  # soft break, then folded
-            else:
-                prop.value += line[1:]
-            continue
+            self._continuation(number, line)
+            return
+        prop = self.prop
         if prop is not None and prop.encoding == "QUOTED-PRINTABLE" and prop.value.endswith("="):
             # a quoted-printable soft line break: the value goes on, unindented, unless
             # the line is blank or the next property (Android ends some values with "=")
             if not line.strip():
                 prop.value = prop.value[:-1]
-                prop = None
-                continue
+                self.prop = None
+                return
             if not _PROPERTY.match(line) or line.startswith("="):
-                size += len(line)
-                if size > MAX_VALUE_CHARS:
-                    card.problem = card.problem or (
-                        f"a value longer than {MAX_VALUE_CHARS:,} characters"
-                    )
-                    prop, skipping = None, True
-                    continue
+                self.size += len(line)
+                if self._too_long():
+                    return
                 prop.value = prop.value[:-1] + line
-                continue
+                return
             prop.value = prop.value[:-1]
         if not line.strip():
-            prop, skipping = None, False  # a 2.1 base64 block ends with a blank line
-            continue
+            self.prop, self.skipping = None, False  # a 2.1 base64 block ends with a blank line
+            return
+        self._property(number, line)
+
+    def _continuation(self, number: int, line: str) -> None:
+        """A folded line: the current property's value goes on."""
+        prop = self.prop
+        if prop is None and not self.skipping:
+            if line.strip():
+                self.card.problem = self.card.problem or f"line {number} continues no property"
+            return
+        if self.skipping:
+            return
+        self.size += len(line)
+        if self._too_long():
+            return
+        if prop.encoding == "QUOTED-PRINTABLE" and prop.value.endswith("="):
+            prop.value = prop.value[:-1] + line.lstrip(" \t")  # soft break, then folded
+        else:
+            prop.value += line[1:]
+
+    def _property(self, number: int, line: str) -> None:
+        """A line that starts a property (or is not one: an unfolded photo line, a
+        multi-line address, or a problem)."""
+        card = self.card
         parsed = _parse_property(line, number)
         if parsed is None:
-            if skipping:
-                continue  # an unfolded base64 line of a photo
-            if prop is not None:
+            if self.skipping:
+                return  # an unfolded base64 line of a photo
+            if self.prop is not None:
                 # Outlook writes a multi-line address or label without folding
-                prop.value += "\n" + line
-                continue
+                self.prop.value += "\n" + line
+                return
             card.problem = card.problem or f"line {number} is not a vCard property"
-            continue
-        skipping = parsed.name in BINARY or parsed.name not in USED
-        if skipping:
-            prop = None
-            continue
-        prop, size = parsed, len(line)
-        if size > MAX_VALUE_CHARS:
-            card.problem = card.problem or f"a value longer than {MAX_VALUE_CHARS:,} characters"
-            prop, skipping = None, True
-            continue
-        card.add(prop)
-    if card is not None and not card.ended:
-        card.problem = card.problem or (
-            f"the card starting at line {card.line} has no END:VCARD: the file looks truncated"
-        )
-    return cards, stray
+            return
+        self.skipping = parsed.name in BINARY or parsed.name not in USED
+        if self.skipping:
+            self.prop = None
+            return
+        self.prop, self.size = parsed, len(line)
+        if self._too_long():
+            return
+        card.add(parsed)
 
 
 def _values(card: _Card, name: str) -> list[_Property]:

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from recommender import plan_cache
+from recommender.plan_cache import HISTORY_COLUMNS
 from recommender.store import Store
 
 ACTIONS = ("reciprocate", "congratulate", "introduce", "send_job", "share_article", "check_in")
@@ -332,8 +334,8 @@ def start_of_day(ts: datetime) -> datetime:
 
 
 # what :func:`contact_stats` says of each contact: who they are, and their history with the owner
+# (HISTORY_COLUMNS, from :mod:`recommender.plan_cache`, which keeps them between plans)
 PEOPLE_COLUMNS = ("name", "company", "position", "connected_on")
-HISTORY_COLUMNS = ("n_events", "n_out", "n_in", "first_ts", "last_ts", "interactions_rank")
 
 
 def owner_events(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
@@ -440,8 +442,6 @@ def build_context(
     The per-contact statistics and engagement scores are computed once per day and reused
     while nothing changes (:mod:`recommender.plan_cache`); ``reuse=False`` recomputes them
     and keeps nothing (batch scoring of many owners)."""
-    from recommender import plan_cache
-
     key = plan_cache.cache_key(store, owner, use_model) if reuse else None
     found = plan_cache.load(store, owner, as_of, key) if key else None
     if found is None:

@@ -118,11 +118,53 @@ def top_k_neighbours(x, k: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndar
 
 def _scored_pairs(ctx: PlanContext, contacts: list[int] | None, k: int):
     """(pairs frame, profile vectors, vocabulary, contact -> row) or None."""
-    from recommender.actions.share_article import text_space, vectorize
-
     warm = warm_ties(ctx, ctx.pool if contacts is None else contacts)
     if warm.height < 2:
         return None
+    found = _profile_vectors(ctx, warm, contacts)
+    if found is None:
+        return None
+    ids, x, vocab = found
+    n = len(ids)
+    index = {c: i for i, c in enumerate(ids)}
+    lefts, rights = [], []
+    nonempty = np.flatnonzero(x.getnnz(axis=1))
+    if len(nonempty) >= 2:
+        for rows, neighbours in top_k_neighbours(x[nonempty], k):
+            lefts.append(np.repeat(nonempty[rows], neighbours.shape[1]))
+            rights.append(nonempty[neighbours.ravel()])
+    looking, hiring = _need_sides(ctx, ids, index)
+    if len(looking) and len(hiring):
+        lefts.append(np.repeat(looking, len(hiring)))
+        rights.append(np.tile(hiring, len(looking)))
+    if not lefts:
+        return None
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    keep = left != right
+    lo, hi = np.minimum(left, right)[keep], np.maximum(left, right)[keep]
+    codes = np.sort(lo.astype(np.int64) * n + hi)
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]  # unique (np.unique hashes: slower)
+    # leave out pairs already in touch, suggested before, or at the same company
+    known = _known_codes(ctx, ids, index)
+    if known:
+        codes = codes[~np.isin(codes, np.fromiter(known, dtype=np.int64))]
+    i, j = codes // n, codes % n
+    info = warm.select("contact", "who", "company")
+    aligned = pl.DataFrame({"contact": ids}).join(info, on="contact", how="left")
+    company = aligned["company"].str.to_lowercase().fill_null("").to_numpy()
+    who = aligned["who"].fill_null(0.0).to_numpy()
+    same = (company[i] == company[j]) & (company[i] != "")
+    i, j = i[~same], j[~same]
+    if len(i) == 0:
+        return None
+    return _pairs_frame(x, ids, i, j, who, looking, hiring), x, vocab, index
+
+
+def _profile_vectors(ctx: PlanContext, warm: pl.DataFrame, contacts: list[int] | None):
+    """(contacts, their profile vectors, vocabulary) of the warm ties, or None (fewer than
+    two): the plan's shared text space for the pool, else vectors of their profiles."""
+    from recommender.actions.share_article import text_space, vectorize
+
     space = text_space(ctx) if contacts is None else None
     if space is not None:  # the plan's shared space (the pool's profiles)
         ids = [c for c in warm["contact"].to_list() if c in space.index]
@@ -137,14 +179,14 @@ def _scored_pairs(ctx: PlanContext, contacts: list[int] | None, k: int):
         x, _, vocab = vectors
     if len(ids) < 2:
         return None
-    n = len(ids)
-    index = {c: i for i, c in enumerate(ids)}
-    lefts, rights = [], []
-    nonempty = np.flatnonzero(x.getnnz(axis=1))
-    if len(nonempty) >= 2:
-        for rows, neighbours in top_k_neighbours(x[nonempty], k):
-            lefts.append(np.repeat(nonempty[rows], neighbours.shape[1]))
-            rights.append(nonempty[neighbours.ravel()])
+    return ids, x, vocab
+
+
+def _need_sides(
+    ctx: PlanContext, ids: list[int], index: dict[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of those looking for work and of those hiring, warmest first (at most
+    :data:`MAX_NEED_SIDE` each)."""
     needs = ctx.needs().filter(pl.col("contact").is_in(ids))
     by_who = needs.join(ctx.who(), on="contact", how="left").sort(
         ["who", "contact"], descending=[True, False], nulls_last=True
@@ -155,17 +197,12 @@ def _scored_pairs(ctx: PlanContext, contacts: list[int] | None, k: int):
     hiring = np.array(
         [index[c] for c in by_who.filter("hiring")["contact"]][:MAX_NEED_SIDE], dtype=np.int64
     )
-    if len(looking) and len(hiring):
-        lefts.append(np.repeat(looking, len(hiring)))
-        rights.append(np.tile(hiring, len(looking)))
-    if not lefts:
-        return None
-    left, right = np.concatenate(lefts), np.concatenate(rights)
-    keep = left != right
-    lo, hi = np.minimum(left, right)[keep], np.maximum(left, right)[keep]
-    codes = np.sort(lo.astype(np.int64) * n + hi)
-    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]  # unique (np.unique hashes: slower)
-    # leave out pairs already in touch, suggested before, or at the same company
+    return looking, hiring
+
+
+def _known_codes(ctx: PlanContext, ids: list[int], index: dict[int, int]) -> set[int]:
+    """Pairs (as ``low * n + high`` of their rows) already in touch or suggested before."""
+    n = len(ids)
     known = {
         min(index[a], index[b]) * n + max(index[a], index[b])
         for a, b in shared_thread_pairs(ctx, ids)
@@ -178,17 +215,13 @@ def _scored_pairs(ctx: PlanContext, contacts: list[int] | None, k: int):
     ):
         if a in index and b in index:
             known.add(min(index[a], index[b]) * n + max(index[a], index[b]))
-    if known:
-        codes = codes[~np.isin(codes, np.fromiter(known, dtype=np.int64))]
-    i, j = codes // n, codes % n
-    info = warm.select("contact", "who", "company")
-    aligned = pl.DataFrame({"contact": ids}).join(info, on="contact", how="left")
-    company = aligned["company"].str.to_lowercase().fill_null("").to_numpy()
-    who = aligned["who"].fill_null(0.0).to_numpy()
-    same = (company[i] == company[j]) & (company[i] != "")
-    i, j = i[~same], j[~same]
-    if len(i) == 0:
-        return None
+    return known
+
+
+def _pairs_frame(x, ids, i, j, who, looking, hiring) -> pl.DataFrame:
+    """The candidate pairs (rows ``i``, ``j``) that are complementary or similar enough,
+    with their fit, oriented (the one helped first), best first."""
+    n = len(ids)
     sims = np.asarray(x[i].multiply(x[j]).sum(axis=1)).ravel()
     is_looking = np.zeros(n, dtype=bool)
     is_looking[looking] = True
@@ -204,7 +237,7 @@ def _scored_pairs(ctx: PlanContext, contacts: list[int] | None, k: int):
     a = np.where(swap, j, i)
     b = np.where(swap, i, j)
     ids_arr = np.asarray(ids, dtype=np.int64)
-    frame = pl.DataFrame(
+    return pl.DataFrame(
         {
             "a": ids_arr[a],
             "b": ids_arr[b],
@@ -214,7 +247,6 @@ def _scored_pairs(ctx: PlanContext, contacts: list[int] | None, k: int):
         },
         schema={k: v for k, v in PAIR_SCHEMA.items() if k != "terms"},
     ).sort(["fit", "a", "b"], descending=[True, False, False])
-    return frame, x, vocab, index
 
 
 def introduction_pairs(

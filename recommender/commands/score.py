@@ -44,68 +44,79 @@ def _is_local(path: Path) -> bool:
     return "://" not in str(path) or str(path).startswith("file://")
 
 
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        help="Output: a .csv or .parquet file, or a folder (Parquet partitioned by "
+        "owner, owner=<id>/; what --engine spark writes).",
+        show_default=False,
+    ),
+]
+InteractionsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--interactions",
+        help="An interaction log to score instead of the store: an edge list (SNAP/KONECT) "
+        "or Parquet events (a file or a folder, e.g. partitioned by owner; columns owner, "
+        "contact, ts, direction).",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="Format of --interactions: edges or parquet (default: parquet for a folder or "
+        "a .parquet file, else edges).",
+        show_default=False,
+    ),
+]
+TopOption = Annotated[
+    int | None, typer.Option("--top", min=1, help="Keep the best N contacts per owner.")
+]
+RetrainOption = Annotated[
+    bool,
+    typer.Option(
+        "--retrain",
+        help="Fit a new engagement model on the events before --as-of instead of using "
+        "the home's promoted one.",
+    ),
+]
+HorizonOption = Annotated[
+    int,
+    typer.Option("--horizon", min=1, help="With --retrain: days ahead the model predicts."),
+]
+EngineOption = Annotated[
+    str,
+    typer.Option("--engine", help="Where to score: local (this machine) or spark."),
+]
+MasterOption = Annotated[
+    str,
+    typer.Option("--master", help="With --engine spark: the Spark master URL."),
+]
+ActionsOption = Annotated[
+    bool,
+    typer.Option(
+        "--actions",
+        help="Add each contact's best give-first act and its reason (action, reason "
+        "columns). Needs the store: actions read tags, notes, items and message texts.",
+    ),
+]
+
+
 def score(
-    out: Annotated[
-        Path,
-        typer.Option(
-            "--out",
-            help="Output: a .csv or .parquet file, or a folder (Parquet partitioned by "
-            "owner, owner=<id>/; what --engine spark writes).",
-            show_default=False,
-        ),
-    ],
+    out: OutOption,
     home: HomeOption = None,
-    interactions: Annotated[
-        Path | None,
-        typer.Option(
-            "--interactions",
-            help="An interaction log to score instead of the store: an edge list (SNAP/KONECT) "
-            "or Parquet events (a file or a folder, e.g. partitioned by owner; columns owner, "
-            "contact, ts, direction).",
-            show_default=False,
-        ),
-    ] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            help="Format of --interactions: edges or parquet (default: parquet for a folder or "
-            "a .parquet file, else edges).",
-            show_default=False,
-        ),
-    ] = None,
+    interactions: InteractionsOption = None,
+    fmt: FormatOption = None,
     as_of: AsOfOption = None,
-    top: Annotated[
-        int | None, typer.Option("--top", min=1, help="Keep the best N contacts per owner.")
-    ] = None,
-    retrain: Annotated[
-        bool,
-        typer.Option(
-            "--retrain",
-            help="Fit a new engagement model on the events before --as-of instead of using "
-            "the home's promoted one.",
-        ),
-    ] = False,
-    horizon: Annotated[
-        int,
-        typer.Option("--horizon", min=1, help="With --retrain: days ahead the model predicts."),
-    ] = 7,
-    engine: Annotated[
-        str,
-        typer.Option("--engine", help="Where to score: local (this machine) or spark."),
-    ] = "local",
-    master: Annotated[
-        str,
-        typer.Option("--master", help="With --engine spark: the Spark master URL."),
-    ] = "local[*]",
-    actions: Annotated[
-        bool,
-        typer.Option(
-            "--actions",
-            help="Add each contact's best give-first act and its reason (action, reason "
-            "columns). Needs the store: actions read tags, notes, items and message texts.",
-        ),
-    ] = False,
+    top: TopOption = None,
+    retrain: RetrainOption = False,
+    horizon: HorizonOption = 7,
+    engine: EngineOption = "local",
+    master: MasterOption = "local[*]",
+    actions: ActionsOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Score every owner's contacts (owner,contact,score,rank) with the home's promoted
@@ -113,8 +124,53 @@ def score(
     the store or an --interactions log; --engine spark runs it on Spark."""
     from datetime import timedelta
 
-    from pipelines.score import OUTPUT_FORMATS, ScoreInputError
+    from pipelines.score import ScoreInputError
     from recommender.store import utcnow
+
+    _check_options(out, interactions, engine, actions)
+    when = parse_as_of(as_of) or utcnow()
+    home_dir = resolve_home(home)
+    fmt_used = input_format(interactions, fmt) if interactions is not None else None
+    try:
+        if engine == "spark":
+            scores, info = _score_spark(
+                home_dir, interactions, fmt_used, when, top, retrain, horizon, master, out
+            )
+        else:
+            scores, info = _score_local(
+                home_dir, interactions, fmt_used, when, top, retrain, timedelta(days=horizon)
+            )
+            if actions:
+                scores = _with_actions(home_dir, scores, when)
+            from pipelines.score import write_scores
+
+            write_scores(scores, out)
+    except ScoreInputError as err:
+        raise _input_error(err, interactions, when) from None
+    summary = {
+        "out": str(out),
+        "rows": info["rows"],
+        "owners": info["owners"],
+        "as_of": when.isoformat(),
+        "engine": engine,
+        "model_id": info["model_id"],
+        "training_cutoffs": info.get("training_cutoffs"),
+        "note": (info.get("validation") or {}).get("fallback"),
+    }
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"Scored {_n(summary['owners'], 'owner')} with {summary['model_id']}: "
+        f"{_n(summary['rows'], 'row')} written to {out}."
+    )
+    if summary["note"]:
+        console.print(f"Note: {summary['note']}.")
+
+
+def _check_options(out: Path, interactions: Path | None, engine: str, actions: bool) -> None:
+    """A :class:`UsageError` for an engine, output or combination ``score`` cannot run."""
+    from pipelines.score import OUTPUT_FORMATS
 
     if engine not in ENGINES:
         raise UsageError(f"unknown --engine {engine!r}; choose from: {', '.join(ENGINES)}")
@@ -135,49 +191,16 @@ def score(
             raise UsageError(
                 f"--out {out.name!r}: --engine spark writes a folder (Parquet partitioned by owner)"
             )
-    when = parse_as_of(as_of) or utcnow()
-    home_dir = resolve_home(home)
-    fmt_used = input_format(interactions, fmt) if interactions is not None else None
-    try:
-        if engine == "spark":
-            scores, info = _score_spark(
-                home_dir, interactions, fmt_used, when, top, retrain, horizon, master, out
-            )
-        else:
-            scores, info = _score_local(
-                home_dir, interactions, fmt_used, when, top, retrain, timedelta(days=horizon)
-            )
-            if actions:
-                scores = _with_actions(home_dir, scores, when)
-            from pipelines.score import write_scores
 
-            write_scores(scores, out)
-    except ScoreInputError as err:
-        if interactions is not None:
-            message = str(err)
-            if message.startswith(str(interactions)):  # already names the file
-                raise HelpnextError(f"{message} (--as-of {when.isoformat()})") from None
-            raise InputError(interactions, f"{message} (--as-of {when.isoformat()})") from None
-        raise UsageError(f"{err} (--as-of {when.isoformat()})") from None
-    summary = {
-        "out": str(out),
-        "rows": info["rows"],
-        "owners": info["owners"],
-        "as_of": when.isoformat(),
-        "engine": engine,
-        "model_id": info["model_id"],
-        "training_cutoffs": info.get("training_cutoffs"),
-        "note": (info.get("validation") or {}).get("fallback"),
-    }
-    if as_json:
-        print_json(summary)
-        return
-    console.print(
-        f"Scored {_n(summary['owners'], 'owner')} with {summary['model_id']}: "
-        f"{_n(summary['rows'], 'row')} written to {out}."
-    )
-    if summary["note"]:
-        console.print(f"Note: {summary['note']}.")
+
+def _input_error(err: Exception, interactions: Path | None, when) -> HelpnextError:
+    """The one-line error for input the scorer could not read, naming the file once."""
+    if interactions is not None:
+        message = str(err)
+        if message.startswith(str(interactions)):  # already names the file
+            return HelpnextError(f"{message} (--as-of {when.isoformat()})")
+        return InputError(interactions, f"{message} (--as-of {when.isoformat()})")
+    return UsageError(f"{err} (--as-of {when.isoformat()})")
 
 
 def _choose_model(home: Path, events, when, retrain: bool, horizon):

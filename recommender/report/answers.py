@@ -49,12 +49,7 @@ def answers_section(suggestions: pl.DataFrame, as_of: datetime) -> Section:
             "`never ID`."
         )
         return section
-    week0 = (as_of - timedelta(days=as_of.weekday())).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    weeks = [week0 - timedelta(weeks=k) for k in range(WEEKS_SHOWN - 1, -1, -1)]
-    first_shown = suggestions["shown"].min()
-    weeks = [w for w in weeks if w + timedelta(weeks=1) > first_shown] or [week0]
+    weeks = _weeks_shown(suggestions, as_of)
     by_week = _counts(
         suggestions.with_columns(pl.col("shown").dt.truncate("1w").alias("week")), "week"
     )
@@ -94,14 +89,30 @@ def answers_section(suggestions: pl.DataFrame, as_of: datetime) -> Section:
             ],
         )
     )
+    section.takeaway = _takeaway(suggestions, by_act, acts)
+    return section
+
+
+def _weeks_shown(suggestions: pl.DataFrame, as_of: datetime) -> list[datetime]:
+    """The Mondays of the last :data:`WEEKS_SHOWN` weeks, from the first with a plan."""
+    week0 = (as_of - timedelta(days=as_of.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    weeks = [week0 - timedelta(weeks=k) for k in range(WEEKS_SHOWN - 1, -1, -1)]
+    first_shown = suggestions["shown"].min()
+    return [w for w in weeks if w + timedelta(weeks=1) > first_shown] or [week0]
+
+
+def _takeaway(suggestions: pl.DataFrame, by_act: dict, acts: list[str]) -> str:
+    """How much of what was shown since the first answer was done, and the act followed
+    through on most."""
     answered = suggestions.filter(pl.col("outcome") != "unanswered")
     shown = plural(suggestions.height, "suggestion")
     if answered.height == 0:
-        section.takeaway = (
+        return (
             f"{shown} shown, none answered yet: answer with `helpnext done ID` (or skip, "
             "snooze, never) and the plan learns what you follow through on."
         )
-        return section
     began = answered.sort("shown")["shown"][0]
     since = suggestions.filter(pl.col("shown") >= began)
     n_done = int((since["outcome"] == "done").sum())
@@ -116,11 +127,10 @@ def answers_section(suggestions: pl.DataFrame, as_of: datetime) -> Section:
         else f"; you follow through most on {ACT_LABELS.get(best, best)} "
         f"({by_act[best]['done']} of {sum(by_act[best].values())})"
     )
-    section.takeaway = (
+    return (
         f"You did {n_done} of the {plural(since.height, 'suggestion')} shown since your answers "
         f"began on {day(began)} ({pct(n_done, since.height)}){best_text}."
     )
-    return section
 
 
 def week_section(plan) -> Section:

@@ -124,39 +124,14 @@ def columns(
     left, right, top, bottom = 48, 12, 26, 34
     plot_w = WIDTH - left - right
     fills = [(s.name, s.color or color(i)) for i, s in enumerate(series)]
-
-    def total(side: bool) -> list[float]:
-        chosen = [s for s in series if s.below == side]
-        if not chosen:
-            return [0.0] * len(labels)
-        if stacked:
-            return [sum(float(s.values[i]) for s in chosen) for i in range(len(labels))]
-        return [max(float(s.values[i]) for s in chosen) for i in range(len(labels))]
-
-    up_max = max(total(False), default=0.0)
-    down_max = max(total(True), default=0.0)
-    scale_max = _nice_max(max(up_max, down_max))
-    if percent:
-        scale_max = min(scale_max, 1.0)
-    elif all(float(v).is_integer() for s in series for v in s.values):
-        scale_max = math.ceil(scale_max)  # counts: whole-number ticks at half and top
-        scale_max += scale_max % 2
+    scale_max = _column_scale(labels, series, stacked, percent)
     has_below = any(s.below for s in series)
     plot_h = height - top - bottom
     up_h = plot_h / 2 if has_below else plot_h
     axis_y = top + up_h
     unit = up_h / scale_max
     body = _legend(fills, 14)
-    for frac in (0.5, 1.0):
-        for sign in (-1, 1) if has_below else (-1,):
-            y = axis_y + sign * frac * up_h
-            body.append(
-                f'<line x1="{left}" x2="{WIDTH - right}" y1="{_num(y)}" y2="{_num(y)}" '
-                f'stroke="{GRID}"/>'
-            )
-            value = frac * scale_max
-            tick = _pct(value) if percent else _num(value)
-            body.append(_text(left - 4, y + 4, tick, anchor="end", size=10))
+    body += _column_grid(left, right, axis_y, up_h, scale_max, has_below, percent)
     slot = plot_w / n
     group = min(slot * 0.78, 64.0)
     xs = []
@@ -196,6 +171,56 @@ def columns(
         body.append(_text(left + 4, top + plot_h - 4, f"▼ {sides[1]}", size=10, fill_opacity="0.7"))
     body += _tick_labels(labels, xs, height - 10, _every(labels, slot))
     return _svg(WIDTH, height, label, body)
+
+
+def _column_scale(
+    labels: Sequence[str], series: Sequence[Series], stacked: bool, percent: bool
+) -> float:
+    """The top of the value axis: the tallest column (either side), rounded up; at most
+    100 % for shares, an even whole number for counts."""
+
+    def total(side: bool) -> list[float]:
+        chosen = [s for s in series if s.below == side]
+        if not chosen:
+            return [0.0] * len(labels)
+        if stacked:
+            return [sum(float(s.values[i]) for s in chosen) for i in range(len(labels))]
+        return [max(float(s.values[i]) for s in chosen) for i in range(len(labels))]
+
+    up_max = max(total(False), default=0.0)
+    down_max = max(total(True), default=0.0)
+    scale_max = _nice_max(max(up_max, down_max))
+    if percent:
+        scale_max = min(scale_max, 1.0)
+    elif all(float(v).is_integer() for s in series for v in s.values):
+        scale_max = math.ceil(scale_max)  # counts: whole-number ticks at half and top
+        scale_max += scale_max % 2
+    return scale_max
+
+
+def _column_grid(
+    left: float,
+    right: float,
+    axis_y: float,
+    up_h: float,
+    scale_max: float,
+    has_below: bool,
+    percent: bool,
+) -> list[str]:
+    """Grid lines and their ticks at half and full scale (above the axis, and below it
+    when series are drawn downwards)."""
+    body = []
+    for frac in (0.5, 1.0):
+        for sign in (-1, 1) if has_below else (-1,):
+            y = axis_y + sign * frac * up_h
+            body.append(
+                f'<line x1="{left}" x2="{WIDTH - right}" y1="{_num(y)}" y2="{_num(y)}" '
+                f'stroke="{GRID}"/>'
+            )
+            value = frac * scale_max
+            tick = _pct(value) if percent else _num(value)
+            body.append(_text(left - 4, y + 4, tick, anchor="end", size=10))
+    return body
 
 
 def lines(
