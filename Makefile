@@ -39,7 +39,7 @@ bench: $(STAMP)
 
 # the shipped prior engagement model, rebuilt from ../shared and generated logs (same bytes)
 prior: $(STAMP)
-	$(BIN)/python -m pipelines.prior --shared $(CURDIR)/../shared --out $(CURDIR)/recommender/shipped
+	$(BIN)/python -m pipelines.engagement.prior --shared $(CURDIR)/../shared --out $(CURDIR)/recommender/shipped
 
 sample: $(STAMP)
 	$(BIN)/python data/generate_sample.py

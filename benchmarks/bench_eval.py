@@ -23,12 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from pipelines.evaluate import METRICS as M  # noqa: E402
-from pipelines.evaluate import events_from_edges, run_protocol  # noqa: E402
-from pipelines.ingest.edges import read_edges  # noqa: E402
+from pipelines.engagement.train import model_scorer  # noqa: E402
+from pipelines.evaluate import run_protocol  # noqa: E402
+from pipelines.ingest.edges import events_from_edges, read_edges  # noqa: E402
+from pipelines.metrics import METRICS as M  # noqa: E402
 from pipelines.synthetic import bursty_log, checkin_log, steady_log, term_chat_log  # noqa: E402
-from pipelines.train import model_scorer  # noqa: E402
-from recommender.commands.model import print_report  # noqa: E402
+from recommender.cli.model import print_report  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "interactions"
 DEFAULT = [DATA / "email-Eu-core-temporal.txt.gz", DATA / "email-Eu-core-temporal-Dept3.txt"]

@@ -64,7 +64,7 @@ def measure(path: Path, what: str) -> None:
         frame = pl.read_parquet(path)
         rows = frame.height
     else:
-        from pipelines.features import build_features
+        from pipelines.features.engagement import build_features
 
         as_of = datetime(1970, 1, 1) + timedelta(days=int(DAYS * 0.8))
         rows = build_features(pl.scan_parquet(path), as_of).collect().height

@@ -4,7 +4,7 @@
 * recording one answer, ``helpnext done ID`` in a fresh process, start-up included
   (target: under 0.5 s); ``helpnext --version`` is printed beside it: the floor every
   command pays for Python, Typer (and its Pydantic) and the command modules; and the same
-  answer through ``recommender.feedback.fast_cli``, which skips Typer (what an entry point
+  answer through ``recommender.store.feedback.fast_cli``, which skips Typer (what an entry point
   that tries it first would cost).
 
     .venv/bin/python benchmarks/bench_feedback.py [--events 5000] [--runs 7]
@@ -34,10 +34,10 @@ def shown_features(home: Path) -> tuple[int, list[dict]]:
     """(owner, features of every candidate of one real plan of the sample home)."""
     import json as _json
 
-    from recommender.actions import build_context
-    from recommender.plan import all_candidates, latest_activity
+    from recommender.actions.context import build_context
+    from recommender.plan.daily import all_candidates, latest_activity
     from recommender.preference import add_features
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store(home, read_only=True) as store:
         owner = store.owner_id(create=False)
@@ -51,7 +51,7 @@ def fill_feedback(home: Path, owner: int, templates: list[dict], n: int, seed: i
     introductions of people in data roles, mostly; skipped or ignored otherwise)."""
     import polars as pl
 
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     rng = random.Random(seed)
     start = datetime(2021, 1, 1, 9)
@@ -115,7 +115,9 @@ def time_cli(home: Path, args: list[str]) -> float:
     return took
 
 
-FAST = "import sys; from recommender.feedback import fast_cli; sys.exit(fast_cli(sys.argv[1:]))"
+FAST = (
+    "import sys; from recommender.store.feedback import fast_cli; sys.exit(fast_cli(sys.argv[1:]))"
+)
 
 
 def time_fast(home: Path, suggestion_id: int) -> float:
@@ -141,7 +143,7 @@ def main() -> None:
     from bench_simulation import build_sample_home
 
     from recommender.preference import train_preference
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with tempfile.TemporaryDirectory(prefix="helpnext-bench-feedback-") as tmp:
         home = Path(tmp) / "home"
@@ -182,7 +184,7 @@ def main() -> None:
         )
         fast = [time_fast(home, sid) for sid in fast_ids]
         print(
-            f"recommender.feedback.fast_cli done ID (fresh process, no Typer): median "
+            f"recommender.store.feedback.fast_cli done ID (fresh process, no Typer): median "
             f"{statistics.median(fast):.3f} s, min {min(fast):.3f} s over {len(fast)} runs"
         )
         print(

@@ -34,10 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipelines.ingest.batch import ImportBatch  # noqa: E402
-from recommender.duplicates import propose_duplicates  # noqa: E402
-from recommender.identity import full_name_expr, person_keys, resolve  # noqa: E402
-from recommender.importer import apply_batch  # noqa: E402
-from recommender.store import open_store  # noqa: E402
+from recommender.store.db import open_store  # noqa: E402
+from recommender.store.duplicates import propose_duplicates  # noqa: E402
+from recommender.store.identity import full_name_expr, person_keys, resolve  # noqa: E402
+from recommender.store.importer import apply_batch  # noqa: E402
 
 TARGET_SECONDS = 10.0
 FIRST = [

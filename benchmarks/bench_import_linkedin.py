@@ -167,7 +167,7 @@ def make_export(folder: Path, n_connections: int, n_messages: int, seed: int = 7
 
 IMPORTER_ONLY = """
 import sys, time
-from pipelines.ingest.linkedin import import_linkedin
+from pipelines.ingest.linkedin.export import import_linkedin
 t = time.perf_counter()
 b = import_linkedin(sys.argv[1])
 print(f"people={b.people.height} interactions={b.interactions.height} rows_read={b.rows_read} "

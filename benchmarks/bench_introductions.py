@@ -30,8 +30,9 @@ def main() -> int:
     args = parser.parse_args()
     home = ensure_home(args.home, args.contacts, args.interactions)
 
-    from recommender.actions import build_context, introduce
-    from recommender.store import open_store
+    from recommender.actions import introduce
+    from recommender.actions.context import build_context
+    from recommender.store.db import open_store
 
     with open_store(home, read_only=True) as store:
         ctx = build_context(store, store.owner_id(create=False), AS_OF)

@@ -43,7 +43,7 @@ def _log(name: str):
 
 
 def figures(path: Path, owners: int, seed: int) -> None:
-    from pipelines.evaluate import events_from_edges
+    from pipelines.ingest.edges import events_from_edges
     from recommender.personal_eval import run_personal
 
     started = time.perf_counter()

@@ -94,7 +94,7 @@ print(time.perf_counter() - start, time.process_time() - cpu)
 ONE_PASS = """
 import sys, time
 from datetime import datetime, timedelta
-from pipelines.features import build_features
+from pipelines.features.engagement import build_features
 from pipelines.score import read_parquet_events
 as_of = datetime(1970, 1, 1) + timedelta(seconds=int(sys.argv[2]))
 start, cpu = time.perf_counter(), time.process_time()

@@ -47,11 +47,11 @@ SKIP_SHARE = 0.7  # of what is not done, how much is skipped (the rest is ignore
 
 def build_sample_home(home: Path) -> None:
     """The demo home: both sample LinkedIn exports, then articles, jobs, tags and notes."""
-    from pipelines.ingest.linkedin import import_linkedin
-    from recommender.commands.demo import SAMPLE_DIR, sample_paths
-    from recommender.demo_plan import build_demo_extras
-    from recommender.importer import apply_batch
-    from recommender.store import open_store
+    from pipelines.ingest.linkedin.export import import_linkedin
+    from recommender.cli.demo import SAMPLE_DIR, sample_paths
+    from recommender.plan.demo import build_demo_extras
+    from recommender.store.db import open_store
+    from recommender.store.importer import apply_batch
 
     with open_store(home) as store:
         for path in sample_paths():
@@ -90,7 +90,7 @@ class Owner:
 
 def _what_the_owner_knows(home: Path) -> tuple[set[str], dict[int, str]]:
     """(companies the owner worked at, contact -> position), lower case."""
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store(home, read_only=True) as store:
         companies = store.con.execute(
@@ -115,9 +115,9 @@ def simulate(
     """Run one ranker for ``days`` days on a copy of ``base_home``; per-day results."""
     from typer.testing import CliRunner
 
-    from recommender.cli import app
+    from recommender.cli.app import app
     from recommender.preference import train_preference
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     home = work / ("learning" if learning else "static")
     shutil.rmtree(home, ignore_errors=True)

@@ -1,14 +1,14 @@
 """`helpnext today` on a big home: 30,000 contacts, 1,000,000 interactions.
 
 Builds the home once (cached in --home, default $TMPDIR/helpnext-bench-today) through the
-store writer ``recommender.importer.apply_batch`` with a generic ImportBatch, adds 200
+store writer ``recommender.store.importer.apply_batch`` with a generic ImportBatch, adds 200
 articles and 50 job postings and trains the engagement model (``helpnext train``), then times
 ``helpnext today`` in a subprocess (process start included), several runs of each kind:
 
 * the day's first plan after a change: the plan cache is emptied before each run, so every
   contact is scored (events read, features, engagement model);
 * later plans the same day: the per-contact statistics and scores are reused
-  (``recommender.plan_cache``).
+  (``recommender.store.plan_cache``).
 
 Target: under 2 s wall.
 
@@ -50,9 +50,9 @@ TOPICS = [
 def build(home: Path, n_contacts: int, n_interactions: int, seed: int = 7) -> None:
     from pipelines.ingest.articles import ItemBatch
     from pipelines.ingest.batch import INTERACTION_SCHEMA, ImportBatch
-    from recommender.importer import apply_batch
-    from recommender.items import import_items
-    from recommender.store import open_store
+    from recommender.store.db import open_store
+    from recommender.store.importer import apply_batch
+    from recommender.store.items import import_items
 
     rng = np.random.default_rng(seed)
     refs = [f"c{i}" for i in range(n_contacts)]

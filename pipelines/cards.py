@@ -1,7 +1,7 @@
 """Model cards' own checksum: sha256 of a card's content without its ``card_sha256``.
 
-One rule for the cards of the shipped priors (:mod:`pipelines.prior`) and of the models a
-home trains (``recommender.model_registry``); light on purpose (no numpy, no polars).
+One rule for the cards of the shipped priors (:mod:`pipelines.engagement.prior`) and of the models a
+home trains (``recommender.registry``); light on purpose (no numpy, no polars).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Column names shared by the pipelines, in one place.
 
 The canonical *event frame* every feature/label/score pipeline reads (from the store via
-``recommender.events.load_events`` or from an edge list via
-``pipelines.evaluate.events_from_edges``): one row per (owner, contact, event).
+``recommender.store.events.load_events`` or from an edge list via
+``pipelines.ingest.edges.events_from_edges``): one row per (owner, contact, event).
 """
 
 from __future__ import annotations

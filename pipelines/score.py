@@ -3,12 +3,12 @@
 Scoring is a pure function of (an owner's events before ``as_of``, the contact-side
 aggregates and two-hop counts over every owner, the model) -> that owner's ranked list:
 
-1. :func:`pipelines.features.pair_features` per owner, reduced to the few columns the
-   global step reads (:func:`pipelines.features.global_inputs`);
+1. :func:`pipelines.features.engagement.pair_features` per owner, reduced to the few columns the
+   global step reads (:func:`pipelines.features.engagement.global_inputs`);
 2. the global step, once over every owner (:func:`global_step`);
 3. per owner again: the pair features (kept from step 1: spilled, not computed again),
    the global columns put beside them, the features finished
-   (:func:`pipelines.features.finish_features`), the model's ranking scores.
+   (:func:`pipelines.features.engagement.finish_features`), the model's ranking scores.
 
 :func:`score_owners` runs those steps on one machine, owner bucket by owner bucket, so
 memory is bounded by the largest bucket (:data:`BUCKET_EVENTS` events) plus the global
@@ -33,7 +33,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.columns import CONTACT, DIRECTION, IN, OUT, OWNER, TS, conform_events
-from pipelines.features import (
+from pipelines.features.engagement import (
     GLOBAL_COLUMNS,
     event_flags,
     finish_features,
@@ -42,7 +42,7 @@ from pipelines.features import (
     global_inputs,
     pair_features,
 )
-from pipelines.labels import DEFAULT_HORIZON
+from pipelines.features.labels import DEFAULT_HORIZON
 
 SCORE_COLUMNS = ("owner", "contact", "score", "rank")
 OUTPUT_FORMATS = (".csv", ".parquet")
@@ -75,7 +75,7 @@ class HeuristicRanker:
 def edge_events(edges: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """Every node's view of an edge list ``src, dst, ts`` (whole seconds), lazily and
     unsorted: ``src -> dst`` is an "out" event of owner src and an "in" event of owner
-    dst; self-loops dropped (``pipelines.evaluate.events_from_edges`` without its sort)."""
+    dst; self-loops dropped (``pipelines.ingest.edges.events_from_edges`` without its sort)."""
     e = edges.lazy().filter(pl.col("src") != pl.col("dst"))
     ts = pl.from_epoch("ts", time_unit="s")
     out = e.select(pl.col("src").alias(OWNER), pl.col("dst").alias(CONTACT), ts.alias(TS))
@@ -162,8 +162,8 @@ def rank_scores(frame: pl.DataFrame, scores: np.ndarray, top: int | None = None)
 
 
 def global_step(inputs: pl.DataFrame) -> pl.DataFrame:
-    """``owner, contact`` and :data:`pipelines.features.GLOBAL_COLUMNS` of every pair of
-    ``inputs`` (:func:`pipelines.features.global_inputs` rows of every owner)."""
+    """``owner, contact`` and :data:`pipelines.features.engagement.GLOBAL_COLUMNS` of every pair of
+    ``inputs`` (:func:`pipelines.features.engagement.global_inputs` rows of every owner)."""
     return pl.concat([inputs.select(OWNER, CONTACT), global_columns(inputs)], how="horizontal")
 
 
@@ -177,7 +177,7 @@ def score_owner_events(
 ) -> pl.DataFrame:
     """Ranked ``owner, contact, score, rank`` of the owners of ``events`` (whole owners),
     given their rows of :func:`global_step` (``pairs``: their
-    :func:`pipelines.features.pair_features`, when already computed)."""
+    :func:`pipelines.features.engagement.pair_features`, when already computed)."""
     pairs = pair_features(events, as_of) if pairs is None else pairs
     if pairs.height == 0:
         return pl.DataFrame(schema=dict(zip(SCORE_COLUMNS, _SCORE_TYPES, strict=True)))
@@ -205,7 +205,7 @@ def model_scores(model, frame: pl.DataFrame) -> np.ndarray:
 
 
 def with_globals(pairs: pl.DataFrame, globals_: pl.DataFrame) -> pl.DataFrame:
-    """``pairs`` with their :data:`pipelines.features.GLOBAL_COLUMNS` from ``globals_``
+    """``pairs`` with their :data:`pipelines.features.engagement.GLOBAL_COLUMNS` from ``globals_``
     (:func:`global_step` rows of these owners): side by side when the rows are the same
     pairs in the same order (the local engine's case: no join), else joined on the pair."""
     same = globals_.height == pairs.height and all(
@@ -291,8 +291,8 @@ def _bucket(buckets: int) -> pl.Expr:
 
 def retrain(events: pl.DataFrame | pl.LazyFrame, as_of: datetime, horizon: timedelta):
     """(model, info): an engagement model fitted on the events before ``as_of`` only
-    (self-supervised, earlier cutoffs; ``pipelines.train.train_engagement``)."""
-    from pipelines.train import train_engagement
+    (self-supervised, earlier cutoffs; ``pipelines.engagement.train.train_engagement``)."""
+    from pipelines.engagement.train import train_engagement
 
     past = conform_events(events).filter(pl.col(TS) < as_of).collect()
     if past.height == 0:

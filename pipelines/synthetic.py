@@ -3,7 +3,7 @@
 Real logs differ in what predicts the next message: recency in chat, frequency in steady
 e-mail, a rhythm for quarterly check-ins, who is still around for a term's chat. These
 generators give each shape on demand, seeded, for the benchmarks, the tests and the
-shipped prior (:mod:`pipelines.prior`), so nothing depends on one real file.
+shipped prior (:mod:`pipelines.engagement.prior`), so nothing depends on one real file.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 import sys
 
-from recommender.entry import main
+from recommender.cli.entry import main
 
 sys.exit(main())

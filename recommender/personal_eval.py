@@ -8,7 +8,7 @@ Each owner's events alone go into a fresh temporary home through the real import
 ``helpnext train --as-of T`` trains it (:func:`recommender.training.train_home`: the prior,
 the owner-only model, their combination and the heuristics compared on the owner's own
 weeks before T) and scored by the engine of ``helpnext today``
-(:func:`recommender.model_registry.score_contacts`). The baselines score the same
+(:func:`recommender.registry.score_contacts`). The baselines score the same
 candidates from the same home's features at T. Nothing at or after T reaches training,
 selection or scoring; the labels are the owner's messages in [T, T + H).
 
@@ -63,8 +63,8 @@ def _owner_csv(events: pl.DataFrame, owner: int, path: Path) -> None:
 
 def _import(home: Path, path: Path) -> None:
     from pipelines.ingest.generic_csv import import_csv
-    from recommender.importer import apply_batch
-    from recommender.store import open_store
+    from recommender.store.db import open_store
+    from recommender.store.importer import apply_batch
 
     with open_store(home) as store:
         apply_batch(store, import_csv(None, path))
@@ -73,11 +73,11 @@ def _import(home: Path, path: Path) -> None:
 def _home_at(home: Path, cutoff: datetime, horizon: timedelta, log_ids: dict[int, int]):
     """(candidate frame at ``cutoff`` with the model's and the baselines' scores, keyed by
     the log's contact ids): train as ``train --as-of`` does, score as ``today`` does."""
-    from pipelines.evaluate import BASELINES
-    from pipelines.features import build_features
-    from recommender.events import load_events
-    from recommender.model_registry import score_contacts
-    from recommender.store import PERSONAL_OWNER, open_store
+    from pipelines.features.baselines import BASELINES
+    from pipelines.features.engagement import build_features
+    from recommender.registry import score_contacts
+    from recommender.store.db import PERSONAL_OWNER, open_store
+    from recommender.store.events import load_events
     from recommender.training import train_home
 
     with open_store(home, read_only=True) as store:
@@ -101,7 +101,7 @@ def _home_at(home: Path, cutoff: datetime, horizon: timedelta, log_ids: dict[int
 
 
 def _metrics(frame: pl.DataFrame, score: str, seed: int) -> dict[str, float] | None:
-    from pipelines.evaluate import owner_metrics, rank_within_owner
+    from pipelines.metrics import owner_metrics, rank_within_owner
 
     part = frame.select(pl.lit(0).alias("owner"), pl.col(score).alias("score"), "label")
     per = owner_metrics(rank_within_owner(part, "score", seed))
@@ -116,7 +116,7 @@ def evaluate_owner(
     seed: int = 0,
 ) -> dict:
     """One owner alone in a fresh home: metrics per cutoff and their means."""
-    from recommender.store import PERSONAL_OWNER, open_store
+    from recommender.store.db import PERSONAL_OWNER, open_store
 
     per_cutoff = []
     with tempfile.TemporaryDirectory(prefix="helpnext-personal-") as tmp:

@@ -12,7 +12,7 @@ engagement prior:
 * :func:`train_preference` trains a candidate on the older 80 % of the answered suggestions,
   compares it with the model in use (the promoted one, else the engagement prior calibrated
   on the same split) on the newest 20 % by IPS-weighted log loss, saves it through
-  :mod:`recommender.model_registry` (joblib + card with sha256), records the comparison in
+  :mod:`recommender.registry` (joblib + card with sha256), records the comparison in
   ``preference_models`` and promotes it only when it is better;
 * :func:`rescore` is the plan's hook: with a promoted model, ``score = (1 - w) * prior +
   w * p(done)`` (w = :data:`PREFERENCE_WEIGHT`); without one, the prior alone.
@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from recommender.preference_features import DEFAULT_C, feature_dict, reason_kind
-from recommender.store import Store, utcnow
+from pipelines.preference.features import DEFAULT_C, feature_dict, reason_kind
+from recommender.store.db import Store, utcnow
 
 MODEL_NAME = "preference"
 PREFERENCE_WEIGHT = 0.8
@@ -109,7 +109,7 @@ def add_features(ctx, candidates: pl.DataFrame) -> pl.DataFrame:
 
 
 class LinearPreference:
-    """The serving form of a trained :class:`~recommender.preference_model.PreferenceModel`:
+    """The serving form of a trained :class:`~pipelines.preference.estimator.PreferenceModel`:
     one weight per feature name plus an intercept, read from plain arrays (no pickle, no
     scikit-learn import). ``p(done) = 1 / (1 + exp(-(b + sum_k w_k x_k)))``, exactly the
     logistic regression it was exported from."""
@@ -141,7 +141,7 @@ def __getattr__(name: str):
     # the scikit-learn estimators live apart so the daily plan never imports scikit-learn;
     # joblib files saved when they lived here still find them under this module's name
     if name in ("PreferenceModel", "PriorModel"):
-        from recommender import preference_model
+        from pipelines.preference import estimator as preference_model
 
         return getattr(preference_model, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -169,7 +169,7 @@ def load_promoted(store: Store, owner: int):
     card without one is refused (the daily path never unpickles a model file). A model
     that fails a check raises :class:`ModelIntegrityError`.
     """
-    from recommender import model_registry
+    from recommender import registry as model_registry
 
     model_id = promoted_model_id(store, owner)
     if model_id is None:
@@ -316,7 +316,7 @@ def choose_c(train: pl.DataFrame, train_x: list[dict]) -> float:
     fit_y, val_y = train["label"][:cut].to_numpy(), train["label"][cut:].to_numpy()
     if cut < MIN_TRAIN or n - cut < MIN_TEST or len(set(fit_y.tolist())) < 2:
         return DEFAULT_C
-    from recommender import preference_model
+    from pipelines.preference import estimator as preference_model
 
     weight = train["weight"].to_numpy()
     scores = {}
@@ -343,7 +343,7 @@ def train_preference(
 
 
 def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> PreferenceResult:
-    from recommender import model_registry
+    from recommender import registry as model_registry
 
     as_of = as_of or utcnow()
     owner = owner_id if owner_id is not None else store.owner_id(create=False)
@@ -370,7 +370,7 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
     train_x = [json.loads(f) for f in train["features"].to_list()]
     test_x = [json.loads(f) for f in test["features"].to_list()]
     strength = choose_c(train, train_x)
-    from recommender.preference_model import PreferenceModel
+    from pipelines.preference.estimator import PreferenceModel
 
     candidate = PreferenceModel(C=strength).fit(
         train_x, train["label"].to_numpy(), sample_weight=train["weight"].to_numpy()
@@ -422,8 +422,8 @@ def _train(store: Store, as_of: datetime | None, owner_id: int | None) -> Prefer
 def _model_in_use(store: Store, owner: int, train: pl.DataFrame, train_x: list[dict]):
     """(the model a candidate must beat, what it is): the promoted one, else the engagement
     prior calibrated on the training split (also when the promoted one is unusable)."""
+    from pipelines.preference.estimator import PriorModel
     from recommender.errors import ModelIntegrityError
-    from recommender.preference_model import PriorModel
 
     compared_with = "prior"
     current = None
@@ -483,7 +483,7 @@ def model_history(store: Store, home: Path | str) -> list[dict]:
     promoted, in_use`` (+ ``compared_with`` for preference models). An engagement model is
     in use when it is the newest (it needs no promotion); a preference model when it is the
     newest promoted one."""
-    from recommender import model_registry
+    from recommender import registry as model_registry
 
     out: list[dict] = []
     for card in model_registry.list_models(Path(home)):

@@ -1,6 +1,6 @@
 """The shipped prior engagement model: found, verified, loaded without pickle.
 
-The prior (:mod:`pipelines.prior`) ships in ``recommender/shipped/`` as plain arrays
+The prior (:mod:`pipelines.engagement.prior`) ships in ``recommender/shipped/`` as plain arrays
 beside its card. Before use, the card's own checksum and the file's sha256 (in the card)
 are checked on the very bytes loaded; a file that fails is refused with
 :class:`ModelIntegrityError`, and callers rank by the heuristic and say so.
@@ -20,7 +20,7 @@ from pathlib import Path
 from recommender.errors import PriorIntegrityError as ModelIntegrityError
 
 SHIPPED = Path(__file__).parent / "shipped"
-# ranking option -> file stem (pipelines.prior.PRIORS names the same)
+# ranking option -> file stem (pipelines.engagement.prior.PRIORS names the same)
 STEMS = {"prior": "engagement-prior", "prior:chat": "engagement-prior-chat"}
 NPZ = f"{STEMS['prior']}.npz"
 CARD = f"{STEMS['prior']}.json"
@@ -87,7 +87,12 @@ def _stamp(folder: Path, option: str = "prior") -> tuple:
 
 @lru_cache(maxsize=8)
 def _load(folder_name: str, option: str, stamp: tuple):
-    from pipelines.portable import ExportError, FeatureSetError, PortableRanker, load_arrays
+    from pipelines.engagement.serving import (
+        ExportError,
+        FeatureSetError,
+        PortableRanker,
+        load_arrays,
+    )
     from recommender.errors import StaleModelError
 
     folder = Path(folder_name)

@@ -2,7 +2,7 @@
 
 :func:`train_home` reads the personal owner's events before ``as_of``, loads the shipped
 prior (a damaged prior is left out of the comparison, and said so), lets
-:func:`pipelines.personal.select_personal` compare the prior, the owner-only model, their
+:func:`pipelines.engagement.personal.select_personal` compare the prior, the owner-only model, their
 combination and the heuristics on the owner's newest cutoffs, and saves the result in the
 home's model registry: the owner-only model (or, when nothing needs it, a baseline-only
 placeholder) with its serving form, and on its card the selection and the comparison.
@@ -29,8 +29,8 @@ class TrainedHome:
 
 def _placeholder_model():
     """A fitted baseline-only ranker: the registry's artifact when no learned model ranks."""
-    from pipelines.features import FEATURE_COLUMNS
-    from pipelines.train import EngagementRanker
+    from pipelines.engagement.train import EngagementRanker
+    from pipelines.features.engagement import FEATURE_COLUMNS
 
     model = EngagementRanker(weights=(0.0, 0.0, 1.0))
     return model.fit(np.zeros((1, len(FEATURE_COLUMNS))), np.zeros(1, dtype=int))
@@ -41,12 +41,12 @@ def train_home(
 ) -> TrainedHome:
     """Choose and save the home's engagement ranking from ``events`` (one owner's) before
     ``as_of``; see the module docstring."""
-    from pipelines.personal import select_personal
-    from pipelines.portable import serving_form
-    from pipelines.train import events_hash
-    from recommender.model_registry import record_model, save_model
+    from pipelines.engagement.personal import select_personal
+    from pipelines.engagement.serving import serving_form
+    from pipelines.engagement.train import events_hash
     from recommender.prior import load_priors, prior_version
-    from recommender.store import open_store
+    from recommender.registry import record_model, save_model
+    from recommender.store.db import open_store
 
     past = events.filter(pl.col("ts") < as_of)
     priors, cards, refused = load_priors()
@@ -76,7 +76,7 @@ def train_home(
 
 def selection_summary(selection: dict) -> list[str]:
     """The comparison in a few lines a person reads (the ``train`` output)."""
-    from pipelines.personal import label
+    from pipelines.engagement.personal import label
 
     lines = []
     if selection.get("note"):

@@ -54,7 +54,7 @@ class CliResult:
 @pytest.fixture
 def cli():
     """Run the helpnext CLI in-process: ``cli("stats", "--json")``."""
-    from recommender.cli import app
+    from recommender.cli.app import app
 
     runner = CliRunner()
 

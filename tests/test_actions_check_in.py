@@ -1,7 +1,8 @@
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.actions import build_context, check_in
-from recommender.store import open_store
+from recommender.actions import check_in
+from recommender.actions.context import build_context
+from recommender.store.db import open_store
 
 
 def test_the_strong_tie_gone_quiet_is_due(helpnext_home):

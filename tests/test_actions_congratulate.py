@@ -2,9 +2,10 @@ from datetime import datetime
 
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.actions import build_context, congratulate
+from recommender.actions import congratulate
 from recommender.actions.congratulate import _anniversary
-from recommender.store import open_store
+from recommender.actions.context import build_context
+from recommender.store.db import open_store
 
 
 def test_a_recent_new_role_is_congratulated(helpnext_home):

@@ -21,9 +21,9 @@ import polars as pl
 
 from pipelines.ingest.articles import ItemBatch
 from pipelines.ingest.batch import INTERACTION_SCHEMA, ImportBatch
-from recommender.importer import apply_batch
-from recommender.items import import_items
-from recommender.store import Store
+from recommender.store.db import Store
+from recommender.store.importer import apply_batch
+from recommender.store.items import import_items
 
 AS_OF = datetime(2024, 6, 1, 9, 0)
 PAST = datetime(2020, 1, 1)

@@ -1,7 +1,8 @@
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.actions import build_context, introduce
-from recommender.store import open_store
+from recommender.actions import introduce
+from recommender.actions.context import build_context
+from recommender.store.db import open_store
 
 
 def _pairs(store):

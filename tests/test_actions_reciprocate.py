@@ -1,7 +1,8 @@
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.actions import build_context, reciprocate
-from recommender.store import open_store
+from recommender.actions import reciprocate
+from recommender.actions.context import build_context
+from recommender.store.db import open_store
 
 
 def test_only_the_unreturned_endorsement_is_reciprocated(helpnext_home):

@@ -1,7 +1,8 @@
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.actions import build_context, send_job
-from recommender.store import open_store
+from recommender.actions import send_job
+from recommender.actions.context import build_context
+from recommender.store.db import open_store
 
 
 def test_the_data_job_goes_to_the_one_looking(helpnext_home):

@@ -3,8 +3,9 @@ from datetime import datetime
 import pytest
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.actions import build_context, share_article
-from recommender.store import open_store
+from recommender.actions import share_article
+from recommender.actions.context import build_context
+from recommender.store.db import open_store
 
 
 def _by_contact(store):

@@ -48,7 +48,7 @@ def test_mostly_unreadable_file_fails_whole_and_leaves_the_store_as_it_was(
         "'someday' is not a date such as 2024-06-18 14:05:00 UTC, 6/18/24, 6:14 PM, 18 Jun 2024 "
         "or 18-Jun-24"
     ]
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store(helpnext_home) as store:
         assert store.scalar("SELECT count(*) FROM imports") == 0

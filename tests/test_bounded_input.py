@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from conftest import TEST_DATA
 
-from pipelines.ingest.linkedin import import_linkedin
-from pipelines.ingest.linkedin_files import MAX_RATIO
+from pipelines.ingest.linkedin.export import import_linkedin
+from pipelines.ingest.linkedin.files import MAX_RATIO
 from pipelines.ingest.text import MAX_FIELD_BYTES
 from recommender.errors import InputError
 

@@ -48,7 +48,7 @@ def hold_store(home: Path, seconds: float) -> subprocess.Popen:
     code = textwrap.dedent(
         f"""
         import select, sys
-        from recommender.store import open_store
+        from recommender.store.db import open_store
         store = open_store({str(home)!r})
         print("holding", flush=True)
         select.select([sys.stdin], [], [], {seconds})
@@ -73,7 +73,7 @@ def release(holder: subprocess.Popen) -> None:
 
 
 def table_counts(home: Path) -> dict[str, int]:
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store(home, read_only=True) as store:
         names = [
@@ -88,7 +88,7 @@ def table_counts(home: Path) -> dict[str, int]:
 
 
 def solo_counts(tmp: Path, name: str, args: list) -> dict[str, int]:
-    from recommender.cli import main
+    from recommender.cli.app import main
 
     home = tmp / f"solo-{name}"
     assert main(["--home", str(home), *map(str, args)]) == 0
@@ -144,7 +144,7 @@ def test_two_imports_racing_without_a_holder(tmp_path):
 
 def test_waiting_is_bounded_and_the_message_is_clear(tmp_path):
     home = tmp_path / "home"
-    from recommender.cli import main
+    from recommender.cli.app import main
 
     assert main(["--home", str(home), "import", "edges", str(EDGES)]) == 0
     before = table_counts(home)
@@ -169,7 +169,7 @@ def test_waiting_is_bounded_and_the_message_is_clear(tmp_path):
 
 
 def _my_contacts(home: Path) -> int:
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store(home, read_only=True) as store:
         return store.scalar(
@@ -181,7 +181,7 @@ def _my_contacts(home: Path) -> int:
 def test_reads_during_an_import_see_before_or_after(tmp_path):
     """``stats`` and ``contacts`` run while an import writes: each either waits for it or
     runs before it, and sees the store as before or as after, never half of the import."""
-    from recommender.cli import main
+    from recommender.cli.app import main
 
     home = tmp_path / "home"
     contacts_csv = str(REPO / "tests" / "data" / "csv" / "contacts.csv")
@@ -213,7 +213,7 @@ def test_reads_during_an_import_see_before_or_after(tmp_path):
 @pytest.mark.parametrize("n", [3])
 def test_many_writers_queue_up(tmp_path, n):
     """``n`` processes log a note each at the same moment: all n notes are stored."""
-    from recommender.cli import main
+    from recommender.cli.app import main
 
     home = tmp_path / "home"
     csv_dir = REPO / "tests" / "data" / "csv"

@@ -59,7 +59,7 @@ def run_to_end(home: Path, args: list[str], timeout: float = 300) -> float:
 def counts(home: Path) -> dict[str, int]:
     """Open the store as the next helpnext command would (replaying its WAL, migrating),
     then return the row count of every table."""
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store(home) as store:
         names = [
@@ -160,7 +160,7 @@ def kill_many(
 
 def run_in_process(home: Path, args: list) -> float:
     """Run ``helpnext --home HOME args`` in this process (faster than a subprocess)."""
-    from recommender.cli import main
+    from recommender.cli.app import main
 
     started = time.monotonic()
     code = main(["--home", str(home), *map(str, args)])
@@ -230,7 +230,7 @@ def test_kill_during_edge_list_import(tmp_path):
 
 def _train_available() -> bool:
     try:
-        from recommender.commands import model
+        from recommender.cli import model
     except ImportError:
         return False
     return hasattr(model, "train")
@@ -241,7 +241,7 @@ def test_kill_during_train_leaves_only_whole_models(tmp_path):
     """``helpnext train`` killed at random: the store is unchanged but for the record of
     the models saved (each names a card that verifies), and every model card left in the
     models folder verifies against its artifact (none half-written)."""
-    from recommender.model_registry import history, home_records, list_models, verify_model
+    from recommender.registry import history, home_records, list_models, verify_model
 
     rng = random.Random(7)
     home = tmp_path / "home"
@@ -266,14 +266,14 @@ def test_kill_during_train_leaves_only_whole_models(tmp_path):
 
 
 # -- feedback (``helpnext done ID``) ---------------------------------------------------------------
-# PLACE FOR FEEDBACK: when ``recommender/commands/feedback.py`` provides ``done``, this test
+# PLACE FOR FEEDBACK: when ``recommender/cli/feedback.py`` provides ``done``, this test
 # kills ``helpnext done ID`` at random moments and checks that the suggestion is either still
 # open with no feedback, or done with its feedback recorded: never one without the other.
 
 
 def _feedback_available() -> bool:
     try:
-        from recommender.commands import feedback  # noqa: F401
+        from recommender.cli import feedback  # noqa: F401
     except ImportError:
         return False
     return True
@@ -289,7 +289,7 @@ def test_kill_during_feedback(tmp_path):
     baseline = tmp_path / "feedback-baseline"
     for args in setup:
         run_in_process(baseline, args)
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store(baseline) as store:
         suggestion = store.scalar("SELECT min(suggestion_id) FROM suggestions")

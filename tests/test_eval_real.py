@@ -19,16 +19,12 @@ import polars as pl
 import pytest
 
 from pipelines.columns import OWNER
-from pipelines.evaluate import (
-    BASELINES,
-    events_from_edges,
-    owner_metrics,
-    rank_within_owner,
-    run_protocol,
-)
-from pipelines.ingest.edges import read_edges
-from pipelines.labels import LABEL
-from pipelines.train import model_scorer
+from pipelines.engagement.train import model_scorer
+from pipelines.evaluate import run_protocol
+from pipelines.features.baselines import BASELINES
+from pipelines.features.labels import LABEL
+from pipelines.ingest.edges import events_from_edges, read_edges
+from pipelines.metrics import owner_metrics, rank_within_owner
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 EU_CORE = SHARED / "interactions" / "email-Eu-core-temporal.txt.gz"

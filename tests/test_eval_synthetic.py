@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.evaluate import events_from_edges, run_protocol
+from pipelines.engagement.train import model_scorer
+from pipelines.evaluate import run_protocol
+from pipelines.ingest.edges import events_from_edges
 from pipelines.synthetic import term_chat_log
-from pipelines.train import model_scorer
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,15 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from recommender.actions import CANDIDATE_SCHEMA
-from recommender.exploration import (
+from recommender.actions.context import CANDIDATE_SCHEMA
+from recommender.plan.daily import choose
+from recommender.plan.exploration import (
     EXPLORE_TOP,
     WEIGHT_FLOOR,
     exploration_slots,
     plan_with_exploration,
     rng_for,
 )
-from recommender.plan import choose
 
 AS_OF = datetime(2024, 6, 20, 9)
 ACTS = ("check_in", "share_article", "congratulate", "reciprocate", "send_job")
@@ -158,7 +158,7 @@ def test_today_on_the_sample_logs_features_and_propensity(cli, helpnext_home):
     assert [s["id"] for s in first] == [s["id"] for s in again]
     props = sorted(s["propensity"] for s in first)
     assert len(first) == 5 and props == [1.0] * 5
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store(helpnext_home, read_only=True) as store:
         rows = store.frame(

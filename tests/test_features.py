@@ -11,9 +11,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipelines.columns import conform_events
-from pipelines.evaluate import events_from_edges
-from pipelines.features import FEATURE_COLUMNS, NEVER_DAYS, build_features
-from pipelines.labels import build_labels
+from pipelines.features.engagement import FEATURE_COLUMNS, NEVER_DAYS, build_features
+from pipelines.features.labels import build_labels
+from pipelines.ingest.edges import events_from_edges
 from pipelines.score import score_events
 
 T = datetime(2024, 3, 1)
@@ -142,7 +142,7 @@ def test_known_answers_contact_side():
 
 
 def test_known_answers_common_recent_ties(monkeypatch):
-    import pipelines.features as features
+    import pipelines.features.engagement as features
 
     t0 = int(T.timestamp())
     d = 86_400
@@ -217,7 +217,7 @@ def test_features_do_not_depend_on_the_order_of_the_events():
 
 
 def test_the_store_order_is_recognised_and_any_other_order_is_not():
-    from pipelines.features import _in_pair_order
+    from pipelines.features.engagement import _in_pair_order
 
     pair = np.array([1, 1, 1, 2, 2, 5])
     order = np.array([3, 3, 9, 1, 4, 0])
@@ -244,7 +244,7 @@ def test_give_balance_is_signed_and_large_ids_are_handled():
 def test_within_owner_ranks_are_polars_average_ranks(kind):
     """The percentile ranks' row sorts (owners of one size at once) give exactly Polars'
     ``rank("average").over(owner)``: ties, -0.0 = 0.0, NaN after +inf, one big owner."""
-    from pipelines.features import _group_layout, _ranks_within, _sortable
+    from pipelines.features.engagement import _group_layout, _ranks_within, _sortable
 
     rng = np.random.default_rng(len(kind))
     for _ in range(50):
@@ -270,7 +270,7 @@ def test_within_owner_ranks_are_polars_average_ranks(kind):
 def test_features_of_rows_not_sorted_by_owner_rank_the_same():
     """finish_features on rows out of owner order takes the Polars path: the same ranks
     exactly, the owner sums to rounding (Polars adds them in another order there)."""
-    from pipelines.features import finish_features, pair_features, with_global_columns
+    from pipelines.features.engagement import finish_features, pair_features, with_global_columns
 
     rng = np.random.default_rng(3)
     n = 3000

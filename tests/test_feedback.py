@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.store import open_store
+from recommender.store.db import open_store
 
 DAY = AS_OF.strftime("%Y-%m-%d")
 LATER = AS_OF + timedelta(hours=6)
@@ -169,7 +169,7 @@ def test_feedback_commands_import_neither_polars_nor_sklearn(helpnext_home, plan
     _, shown = plan
     code = (
         "import sys\n"
-        "from recommender.cli import main\n"
+        "from recommender.cli.app import main\n"
         f"code = main(['done', '{shown['check_in']['id']}'])\n"
         "heavy = [m for m in ('polars', 'sklearn', 'pyarrow') if m in sys.modules]\n"
         "print(code, heavy)\n"
@@ -186,7 +186,7 @@ def test_a_failed_write_leaves_nothing_behind(helpnext_home, plan):
 
     import duckdb
 
-    from recommender.feedback import record
+    from recommender.store.feedback import record
 
     ids, shown = plan
     sid = shown["introduce"]["id"]
@@ -217,9 +217,9 @@ def test_the_answer_time_defaults_to_now(cli, helpnext_home, plan):
 
 
 def test_the_fast_path_answers_like_the_command_line(cli, helpnext_home, plan, capsys):
-    """``recommender.feedback.fast_cli``: the same answers without Typer; anything it does
+    """``recommender.store.feedback.fast_cli``: the same answers without Typer; anything it does
     not know is left to the full command line (None)."""
-    from recommender.feedback import fast_cli
+    from recommender.store.feedback import fast_cli
 
     _, shown = plan
     capsys.readouterr()
@@ -254,7 +254,7 @@ def test_the_console_script_answers_feedback_without_loading_the_full_cli(helpne
     plan = json.loads(cli("today", "--as-of", AS_OF.isoformat(), "--json").stdout)
     first = plan["suggestions"][0]["id"]
     probe = (
-        "import sys; from recommender.entry import main; "
+        "import sys; from recommender.cli.entry import main; "
         f"code = main(['--home', {str(helpnext_home)!r}, 'skip', '{first}']); "
         "print(code, 'typer' in sys.modules)"
     )

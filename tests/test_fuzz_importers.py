@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from pipelines.ingest.linkedin_files import KNOWN_FILES
+from pipelines.ingest.linkedin.files import KNOWN_FILES
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -63,7 +63,7 @@ class Seed:
 
 # importer -> module that must exist for its command to be tested
 MODULES = {
-    "linkedin": "pipelines.ingest.linkedin",
+    "linkedin": "pipelines.ingest.linkedin.export",
     "csv": "pipelines.ingest.generic_csv",
     "edges": "pipelines.ingest.edges",
     "mbox": "pipelines.ingest.mbox",
@@ -527,7 +527,7 @@ def store_counts(home: Path) -> dict[str, int]:
 def run_checked(runner: CliRunner, home: Path, args: list[str], before: dict | None = None):
     """Run ``helpnext --home HOME *args`` in-process and check the invariant. Returns
     ("ok" | "error", counts after, the error line or "")."""
-    from recommender.cli import app
+    from recommender.cli.app import app
 
     if before is None:
         before = store_counts(home)

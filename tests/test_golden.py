@@ -55,7 +55,7 @@ def demo_home(tmp_path_factory):
     """The demo home trained at ``AS_OF``; returns a runner of helpnext commands in it."""
     from typer.testing import CliRunner
 
-    from recommender.cli import app
+    from recommender.cli.app import app
 
     home = tmp_path_factory.mktemp("golden") / "home"
     runner = CliRunner()

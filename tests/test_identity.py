@@ -17,17 +17,17 @@ from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.google_contacts import read_google_contacts
 from pipelines.ingest.mbox import read_mbox
 from pipelines.ingest.vcard import read_vcard
-from recommender.duplicates import (
+from recommender.errors import UsageError
+from recommender.store.db import open_store
+from recommender.store.duplicates import (
     merge_contacts,
     propose_duplicates,
     split_contact,
 )
-from recommender.errors import UsageError
-from recommender.events import load_events
-from recommender.importer import apply_batch
-from recommender.lookup import find_contact
-from recommender.store import open_store
-from recommender.tags import add_note, add_tags, contact_profile_text, remove_tags
+from recommender.store.events import load_events
+from recommender.store.importer import apply_batch
+from recommender.store.lookup import find_contact
+from recommender.store.tags import add_note, add_tags, contact_profile_text, remove_tags
 
 MAIL = (
     "From x Tue Jun 18 14:05:00 2024\n"
@@ -283,7 +283,7 @@ def test_any_merges_then_splits_restore_the_store(pairs):
     import tempfile
     from pathlib import Path
 
-    from recommender.duplicates import root_of
+    from recommender.store.duplicates import root_of
 
     with tempfile.TemporaryDirectory() as home, open_store(Path(home)) as store:
         apply_batch(store, read_google_contacts(TEST_DATA / "google" / "contacts.csv"))

@@ -3,8 +3,8 @@ from conftest import TEST_DATA
 
 from pipelines.ingest.generic_csv import import_csv
 from recommender.errors import InputError, UsageError
-from recommender.importer import apply_batch
-from recommender.store import open_store
+from recommender.store.db import open_store
+from recommender.store.importer import apply_batch
 
 CONTACTS = TEST_DATA / "csv" / "contacts.csv"
 INTERACTIONS = TEST_DATA / "csv" / "interactions.csv"

@@ -6,8 +6,8 @@ from conftest import TEST_DATA, shared
 
 from pipelines.ingest.edges import import_edges, read_edges
 from recommender.errors import InputError
-from recommender.importer import apply_batch
-from recommender.store import open_store
+from recommender.store.db import open_store
+from recommender.store.importer import apply_batch
 
 
 def test_real_snap_logs_read_whole():

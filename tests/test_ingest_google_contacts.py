@@ -10,7 +10,7 @@ from conftest import TEST_DATA
 
 from pipelines.ingest.google_contacts import read_google_contacts
 from recommender.errors import InputError
-from recommender.store import open_store
+from recommender.store.db import open_store
 
 GOOGLE = TEST_DATA / "google"
 

@@ -10,7 +10,7 @@ from conftest import TEST_DATA
 
 from pipelines.ingest.ics import read_ics
 from recommender.errors import InputError
-from recommender.store import open_store
+from recommender.store.db import open_store
 
 ICS = TEST_DATA / "ics"
 ME = ["me@example.com"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.ingest.linkedin import import_linkedin
+from pipelines.ingest.linkedin.export import import_linkedin
 from recommender.errors import InputError
 
 DATA = Path(__file__).resolve().parent / "data" / "linkedin"
@@ -347,7 +347,7 @@ def test_missing_path(tmp_path):
 
 
 def test_large_file_fast_path_matches(tmp_path, monkeypatch):
-    import pipelines.ingest.linkedin_files as files
+    import pipelines.ingest.linkedin.files as files
 
     slow = import_linkedin(DATA / "export-2024-12")
     monkeypatch.setattr(files, "FAST_PATH_BYTES", 0)

@@ -10,8 +10,8 @@ from conftest import TEST_DATA
 
 from pipelines.ingest.mbox import read_mbox
 from recommender.errors import InputError
-from recommender.importer import apply_batch
-from recommender.store import open_store
+from recommender.store.db import open_store
+from recommender.store.importer import apply_batch
 
 MBOX = TEST_DATA / "mbox"
 ME = ["me@example.com"]

@@ -10,7 +10,7 @@ from conftest import TEST_DATA
 
 from pipelines.ingest.vcard import read_vcard
 from recommender.errors import InputError
-from recommender.store import open_store
+from recommender.store.db import open_store
 
 VCF = TEST_DATA / "vcard"
 

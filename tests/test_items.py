@@ -7,8 +7,8 @@ from conftest import TEST_DATA
 from pipelines.ingest.articles import import_articles
 from pipelines.ingest.jobs import import_jobs
 from recommender.errors import InputError
-from recommender.items import import_items, load_items
-from recommender.store import open_store
+from recommender.store.db import open_store
+from recommender.store.items import import_items, load_items
 
 ITEMS = TEST_DATA / "items"
 

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 import grimp
+import pytest
 
 from tests.conftest import REPO
 
@@ -28,12 +29,18 @@ def test_the_import_contracts_hold():
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
     kinds = sorted(c["type"] for c in _contracts())
-    assert kinds == ["acyclic_siblings", "forbidden", "layers"]
+    assert kinds == ["acyclic_siblings", "forbidden", "layers", "layers"]
 
 
-def test_every_module_of_recommender_is_in_a_layer():
-    # a new module must be placed in the layers contract, or the contract would not see it
-    (layers,) = [c["layers"] for c in _contracts() if c["type"] == "layers"]
-    placed = {name.strip() for layer in layers for name in layer.replace("|", ":").split(":")}
-    graph = grimp.build_graph("recommender", cache_dir=None)
-    assert sorted(graph.find_children("recommender") - placed) == []
+@pytest.mark.parametrize("package", ["recommender", "pipelines"])
+def test_every_module_is_in_a_layer(package):
+    # a new module must be placed in its package's layers contract, or it would not be seen
+    layers = [c["layers"] for c in _contracts() if c["type"] == "layers"]
+    placed = {
+        name.strip()
+        for contract in layers
+        for layer in contract
+        for name in layer.replace("|", ":").split(":")
+    }
+    graph = grimp.build_graph(package, cache_dir=None)
+    assert sorted(graph.find_children(package) - placed) == []

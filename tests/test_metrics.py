@@ -7,7 +7,7 @@ import math
 import polars as pl
 import pytest
 
-from pipelines.evaluate import mean_metrics, owner_metrics, rank_within_owner
+from pipelines.metrics import mean_metrics, owner_metrics, rank_within_owner
 
 
 def _frame(rows):

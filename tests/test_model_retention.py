@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sklearn.linear_model import LogisticRegression
 
-from recommender.model_registry import list_models, promoted_ids, prune_models, save_model
-from recommender.store import open_store
+from recommender.registry import list_models, promoted_ids, prune_models, save_model
+from recommender.store.db import open_store
 
 
 def _save(home, name: str, day: int) -> str:

@@ -17,7 +17,7 @@ from conftest import TEST_DATA
 
 from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.ics import read_ics
-from pipelines.ingest.linkedin import import_linkedin
+from pipelines.ingest.linkedin.export import import_linkedin
 from pipelines.ingest.mbox import read_mbox
 from pipelines.ingest.placeholders import (
     is_placeholder_address,
@@ -25,9 +25,9 @@ from pipelines.ingest.placeholders import (
     placeholder_address_expr,
     placeholder_name_expr,
 )
-from recommender.duplicates import propose_duplicates
-from recommender.importer import apply_batch
-from recommender.store import open_store
+from recommender.store.db import open_store
+from recommender.store.duplicates import propose_duplicates
+from recommender.store.importer import apply_batch
 
 EXPORT = TEST_DATA / "linkedin" / "export-2026-namesakes"
 

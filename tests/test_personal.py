@@ -14,9 +14,7 @@ import polars as pl
 import pytest
 
 from pipelines.cards import card_digest
-from pipelines.evaluate import events_from_edges
-from pipelines.ingest.edges import read_edges
-from pipelines.personal import (
+from pipelines.engagement.personal import (
     CHAT_PRIOR,
     COMBINED,
     OWN,
@@ -27,7 +25,8 @@ from pipelines.personal import (
     personal_view,
     select_personal,
 )
-from pipelines.prior import SHARED_LOGS, deterministic_npz
+from pipelines.engagement.prior import SHARED_LOGS, deterministic_npz
+from pipelines.ingest.edges import events_from_edges, read_edges
 from pipelines.synthetic import GENERATORS, shifting_log
 from recommender.prior import CARD, NPZ, SHIPPED, STEMS, load_prior, load_priors
 from tests.conftest import REPO, shared
@@ -99,7 +98,7 @@ def test_shared_log_labels_end_before_the_protocols_first_cutoff():
 
 
 def test_the_generated_training_logs_are_the_ones_the_card_names():
-    from pipelines.train import events_hash
+    from pipelines.engagement.train import events_hash
 
     entries = [e for option in STEMS for e in load_prior(option=option)[1]["training_data"]]
     assert any(e["source"].startswith("pipelines.synthetic.") for e in entries)
@@ -117,7 +116,7 @@ def test_the_serving_file_is_written_byte_for_byte_the_same():
 
 
 def _dept3_features(as_of: datetime) -> pl.DataFrame:
-    from pipelines.features import build_features
+    from pipelines.features.engagement import build_features
 
     events = personal_view(events_from_edges(read_edges(shared(DEPT3))))
     return build_features(events, as_of).collect()
@@ -125,7 +124,7 @@ def _dept3_features(as_of: datetime) -> pl.DataFrame:
 
 def test_personal_view_gives_each_owner_the_features_of_a_home_of_their_own():
     """Owner 1's features in the pooled personal view equal those of owner 1's events alone."""
-    from pipelines.features import FEATURE_COLUMNS, build_features
+    from pipelines.features.engagement import FEATURE_COLUMNS, build_features
 
     events = events_from_edges(read_edges(shared(DEPT3)))
     as_of = datetime(1970, 9, 1)
@@ -388,4 +387,4 @@ def test_eval_personal_needs_a_log(cli):
 
 
 def test_make_prior_is_one_command():
-    assert "pipelines.prior" in (REPO / "Makefile").read_text()
+    assert "pipelines.engagement.prior" in (REPO / "Makefile").read_text()

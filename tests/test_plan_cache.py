@@ -11,8 +11,8 @@ import pytest
 from polars.testing import assert_frame_equal
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.actions import build_context
-from recommender.store import open_store
+from recommender.actions.context import build_context
+from recommender.store.db import open_store
 
 LATER = AS_OF + timedelta(hours=5)
 COMPARED = ["contact", "n_events", "n_out", "n_in", "first_ts", "last_ts", "rhythm_days"]

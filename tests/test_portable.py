@@ -13,10 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.evaluate import events_from_edges
-from pipelines.features import FEATURE_COLUMNS, build_features
-from pipelines.ingest.edges import read_edges
-from pipelines.portable import (
+from pipelines.engagement.serving import (
     ExportError,
     PortableRanker,
     check_same_scores,
@@ -24,8 +21,10 @@ from pipelines.portable import (
     load_arrays,
     serving_form,
 )
-from pipelines.train import EngagementRanker, _fit, training_cutoffs, training_set
-from recommender import model_registry
+from pipelines.engagement.train import EngagementRanker, _fit, training_cutoffs, training_set
+from pipelines.features.engagement import FEATURE_COLUMNS, build_features
+from pipelines.ingest.edges import events_from_edges, read_edges
+from recommender import registry as model_registry
 from recommender.errors import ModelIntegrityError
 
 DEPT3 = (
@@ -190,8 +189,8 @@ def test_the_daily_plan_with_a_trained_model_never_imports_scikit_learn(
     home = _train_home(cli, tmp_path, helpnext_home)
     code = (
         "import sys\n"
-        "from recommender.store import open_store\n"
-        "from recommender.plan import build_plan\n"
+        "from recommender.store.db import open_store\n"
+        "from recommender.plan.daily import build_plan\n"
         f"with open_store({str(home)!r}, read_only=True) as store:\n"
         "    plan = build_plan(store, n=5, save=False)\n"
         "print(plan.model_version.split('+')[0], plan.suggestions.height,\n"
@@ -228,7 +227,7 @@ def _rewrite_serving(home: Path, change) -> tuple[Path, dict]:
 
 
 def _record(home: Path, card: dict) -> None:
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store(home) as store:
         model_registry.record_model(store, card)

@@ -10,8 +10,8 @@ import pytest
 from test_actions_helpers import AS_OF, build_home
 
 from recommender import preference as pref
-from recommender.feedback import record
-from recommender.store import open_store
+from recommender.store.db import open_store
+from recommender.store.feedback import record
 
 DAY = AS_OF.strftime("%Y-%m-%d")
 LATER = AS_OF + timedelta(hours=6)
@@ -126,8 +126,8 @@ def _fill(store, n_days: int = 24) -> datetime:
     """Past plans of the hand-made home's candidates (shown in 2023), answered by an owner
     who gives back endorsements and congratulates, and skips everything else. Returns the
     training as_of."""
-    from recommender.actions import build_context
-    from recommender.plan import all_candidates
+    from recommender.actions.context import build_context
+    from recommender.plan.daily import all_candidates
 
     owner = store.owner_id()
     ctx = build_context(store, owner, AS_OF)
@@ -222,7 +222,7 @@ def test_models_lists_every_model(cli, helpnext_home):
 
 
 def test_a_tampered_preference_model_is_refused(cli, helpnext_home):
-    from recommender.paths import models_dir
+    from recommender.store.paths import models_dir
 
     with open_store(helpnext_home) as store:
         build_home(store)
@@ -237,8 +237,8 @@ def test_a_tampered_preference_model_is_refused(cli, helpnext_home):
 
 
 def test_the_serving_form_predicts_like_the_estimator(helpnext_home):
-    from recommender import model_registry
-    from recommender.preference_model import PreferenceModel
+    from pipelines.preference.estimator import PreferenceModel
+    from recommender import registry as model_registry
 
     with open_store(helpnext_home) as store:
         build_home(store)
@@ -259,8 +259,8 @@ def test_the_serving_form_predicts_like_the_estimator(helpnext_home):
 
 
 def test_add_features_matches_the_context(helpnext_home):
-    from recommender.actions import build_context
-    from recommender.plan import all_candidates
+    from recommender.actions.context import build_context
+    from recommender.plan.daily import all_candidates
 
     with open_store(helpnext_home) as store:
         ids = build_home(store)

@@ -60,7 +60,7 @@ def test_store_models_and_export_are_owner_only(cli, helpnext_home, tmp_path):
     file are 0600."""
     from sklearn.dummy import DummyClassifier
 
-    from recommender.model_registry import save_model
+    from recommender.registry import save_model
 
     assert cli("import", "csv", "--contacts", CSV_DIR / "contacts.csv").exit_code == 0
     assert mode(helpnext_home) == 0o700
@@ -78,7 +78,7 @@ def test_store_models_and_export_are_owner_only(cli, helpnext_home, tmp_path):
 def test_the_write_ahead_log_is_owner_only(helpnext_home):
     """While a write is not yet checkpointed it lives in helpnext.duckdb.wal: that file
     holds the same private data and must be 0600 too."""
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     with open_store():
         pass  # created, migrated, closed: checkpointed, no WAL left
@@ -98,7 +98,7 @@ def test_the_write_ahead_log_is_owner_only_from_its_first_byte(helpnext_home, mo
     change (patched out here), the WAL is still born 0600."""
     import os
 
-    from recommender import store as store_module
+    from recommender.store import db as store_module
 
     with store_module.open_store():
         pass
@@ -128,7 +128,7 @@ def test_a_home_open_to_others_is_made_owner_only_and_said(cli, helpnext_home):
     )
     again = cli("stats")
     assert again.exit_code == 0 and again.stderr == ""
-    from recommender.model_registry import private_dir
+    from recommender.registry import private_dir
 
     private_dir(helpnext_home / "models")
     assert mode(helpnext_home / "models") == 0o700
@@ -317,7 +317,7 @@ def test_forget_removes_every_trace(cli, full_home, tmp_path):
 def test_forget_covers_tables_added_later(cli, helpnext_home):
     """Tables the forget code has never heard of are found by their column names, and rows
     pointing at deleted rows (feedback of a deleted suggestion) go too."""
-    from recommender.store import open_store
+    from recommender.store.db import open_store
 
     assert cli("import", "csv", "--contacts", CSV_DIR / "contacts.csv").exit_code == 0
     with open_store() as store:
@@ -380,7 +380,7 @@ def test_forget_says_which_models_to_retrain(cli, helpnext_home):
     note that its training time cannot be known."""
     from sklearn.dummy import DummyClassifier
 
-    from recommender.model_registry import save_model
+    from recommender.registry import save_model
 
     csv_args = ["--contacts", CSV_DIR / "contacts.csv", "--interactions"]
     assert cli("import", "csv", *csv_args, CSV_DIR / "interactions.csv").exit_code == 0
@@ -470,7 +470,7 @@ def test_export_of_an_empty_home_and_bad_targets(cli, helpnext_home, tmp_path):
     out = tmp_path / "empty-export"
     result = cli("export", "--out", out, "--json")
     assert result.exit_code == 0, result.stderr
-    from recommender.schema import MIGRATIONS
+    from recommender.store.schema import MIGRATIONS
 
     rows = json.loads(result.stdout)["rows"]
     assert sum(rows.values()) == rows["schema_version"] == len(MIGRATIONS)

@@ -12,7 +12,7 @@ from datetime import datetime
 from conftest import TEST_DATA
 
 from pipelines.ingest.ics import read_ics
-from recommender.store import open_store
+from recommender.store.db import open_store
 
 ICS = TEST_DATA / "ics"
 

@@ -10,7 +10,7 @@ from html import unescape
 
 import pytest
 
-from pipelines.personal import label
+from pipelines.engagement.personal import label
 
 pytestmark = pytest.mark.slow
 

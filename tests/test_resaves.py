@@ -10,7 +10,7 @@ import pytest
 from conftest import TEST_DATA
 
 from pipelines.ingest.generic_csv import import_csv
-from pipelines.ingest.linkedin import import_linkedin
+from pipelines.ingest.linkedin.export import import_linkedin
 from pipelines.ingest.text import read_table
 from recommender.errors import InputError
 

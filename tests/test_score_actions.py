@@ -4,7 +4,7 @@ import polars as pl
 from conftest import TEST_DATA
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.store import open_store
+from recommender.store.db import open_store
 
 
 def test_score_with_actions_adds_the_best_act_and_its_reason(cli, helpnext_home, tmp_path):

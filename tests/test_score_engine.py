@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 from conftest import shared
 
-from pipelines.features import build_features
+from pipelines.features.engagement import build_features
 from pipelines.ingest.edges import read_edges
 from pipelines.score import HeuristicRanker, edge_events, score_owners
-from recommender.store import open_store
+from recommender.store.db import open_store
 
 EPOCH = datetime(1970, 1, 1)
 
@@ -49,7 +49,7 @@ def demo_home(cli, home):
 
 def today_engagement_order(home, owner, as_of):
     """The contacts in the order of the engagement ``today`` ranks with (before its mix)."""
-    from recommender.actions import build_context
+    from recommender.actions.context import build_context
 
     with open_store(home, read_only=True) as store:
         ctx = build_context(store, owner, as_of, reuse=False)
@@ -99,7 +99,8 @@ def test_owner_buckets_give_the_same_scores_as_one_pass(tmp_path):
 
 
 def test_a_model_scoring_blocks_of_owners_gives_the_same_scores(monkeypatch, tmp_path):
-    from pipelines import portable, score
+    from pipelines import score
+    from pipelines.engagement import serving as portable
     from recommender.engagement import promoted_ranker
 
     model, model_id = promoted_ranker(tmp_path / "home")  # the shipped prior: trees
@@ -186,7 +187,7 @@ def test_bad_inputs_are_one_line_and_write_nothing(cli, tmp_path):
 
 
 def test_the_two_hop_count_in_small_blocks_is_the_same(monkeypatch):
-    from pipelines import features
+    from pipelines.features import engagement as features
 
     events = edge_events(generated_log())
     as_of = EPOCH + timedelta(days=150)

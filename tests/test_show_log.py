@@ -2,7 +2,7 @@ import json
 
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.store import open_store
+from recommender.store.db import open_store
 
 DAY = AS_OF.strftime("%Y-%m-%d")
 

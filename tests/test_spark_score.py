@@ -87,11 +87,11 @@ def test_eu_core_slice_spark_equals_local(cli, spark, tmp_path):
 def test_generated_log_with_a_promoted_model_spark_equals_local(
     cli, spark, helpnext_home, tmp_path
 ):
-    from pipelines.portable import serving_form
+    from pipelines.engagement.serving import serving_form
+    from pipelines.engagement.train import train_engagement
     from pipelines.score import edge_events
-    from pipelines.train import train_engagement
-    from recommender.model_registry import record_model, save_model
-    from recommender.store import open_store
+    from recommender.registry import record_model, save_model
+    from recommender.store.db import open_store
 
     log = generated_log()
     path = tmp_path / "log.txt"
@@ -256,8 +256,8 @@ def test_spark_engine_with_no_event_before_as_of_writes_nothing(cli, tmp_path):
 
 
 def test_the_capped_two_hop_count_is_the_same_on_spark(spark, tmp_path, monkeypatch):
-    from pipelines import features
     from pipelines.distributed import spark_score
+    from pipelines.features import engagement as features
     from pipelines.score import HeuristicRanker, global_step, read_events, score_owners
 
     path = tmp_path / "log.txt"

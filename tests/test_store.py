@@ -8,9 +8,9 @@ import pytest
 
 from pipelines.ingest.batch import ImportBatch
 from recommender.errors import StoreError, StoreLockedError
-from recommender.importer import apply_batch
-from recommender.schema import LATEST_VERSION
-from recommender.store import open_store
+from recommender.store.db import open_store
+from recommender.store.importer import apply_batch
+from recommender.store.schema import LATEST_VERSION
 
 
 def counts(store) -> dict:
@@ -84,7 +84,7 @@ def test_second_process_waits_then_gives_a_clear_message(helpnext_home, tmp_path
             textwrap.dedent(
                 f"""
                 import sys, time
-                from recommender.store import open_store
+                from recommender.store.db import open_store
                 s = open_store({str(helpnext_home)!r})
                 print("ready", flush=True)
                 time.sleep(30)

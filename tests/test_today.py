@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from test_actions_helpers import AS_OF, build_home
 
-from recommender.plan import build_plan, top_actions
-from recommender.store import open_store
+from recommender.plan.daily import build_plan, top_actions
+from recommender.store.db import open_store
 
 DAY = AS_OF.strftime("%Y-%m-%d")
 
@@ -130,11 +130,11 @@ def test_top_actions_for_batch_scoring(helpnext_home):
 def test_demo_extras_give_every_kind_of_act(helpnext_home):
     from conftest import REPO
 
-    from pipelines.ingest.linkedin import import_linkedin
-    from recommender.actions import ACTIONS, build_context
-    from recommender.demo_plan import build_demo_extras
-    from recommender.importer import apply_batch
-    from recommender.plan import all_candidates
+    from pipelines.ingest.linkedin.export import import_linkedin
+    from recommender.actions.context import ACTIONS, build_context
+    from recommender.plan.daily import all_candidates
+    from recommender.plan.demo import build_demo_extras
+    from recommender.store.importer import apply_batch
 
     sample = REPO / "data" / "sample"
     exports = sorted(sample.glob("linkedin-export-*.zip"))
@@ -155,7 +155,7 @@ def test_demo_extras_give_every_kind_of_act(helpnext_home):
 
 
 def test_a_merged_contact_counts_for_the_one_it_was_merged_into(helpnext_home):
-    from recommender.actions import build_context
+    from recommender.actions.context import build_context
 
     with open_store(helpnext_home) as store:
         ids = build_home(store)

@@ -13,10 +13,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.evaluate import events_from_edges
-from pipelines.features import FEATURE_COLUMNS, build_features
-from pipelines.ranking import reorder_within
-from pipelines.train import (
+from pipelines.engagement.ranking import reorder_within
+from pipelines.engagement.train import (
     CUTOFF,
     EngagementRanker,
     by_group,
@@ -24,7 +22,9 @@ from pipelines.train import (
     training_cutoffs,
     training_set,
 )
-from recommender import model_registry
+from pipelines.features.engagement import FEATURE_COLUMNS, build_features
+from pipelines.ingest.edges import events_from_edges
+from recommender import registry as model_registry
 from recommender.errors import ModelIntegrityError, NotFoundError
 
 EPOCH = datetime(1970, 1, 1)

@@ -3,12 +3,12 @@
 The same three steps as :mod:`pipelines.score`, each where it belongs on a cluster:
 
 1. ``groupBy(bucket).applyInArrow``: each bucket of whole owners' events -> the few
-   per-pair columns the global step reads (:func:`pipelines.features.global_inputs` of
-   :func:`pipelines.features.pair_features`: the very Polars code of the local engine);
+   per-pair columns the global step reads (:func:`pipelines.features.engagement.global_inputs` of
+   :func:`pipelines.features.engagement.pair_features`: the very Polars code of the local engine);
 2. the global step as Spark aggregations and joins: the contact's side (a ``groupBy`` on
    the contact) and the two-hop count (a self-join of the recently active pairs, minus the
-   busiest go-betweens past :data:`pipelines.features.MAX_TWO_HOP_PATHS`, chosen by
-   :func:`pipelines.features.dropped_go_betweens` as locally);
+   busiest go-betweens past :data:`pipelines.features.engagement.MAX_TWO_HOP_PATHS`, chosen by
+   :func:`pipelines.features.engagement.dropped_go_betweens` as locally);
 3. ``groupBy(bucket).cogroup(...).applyInArrow``: each bucket's events and global columns
    -> finished features -> the model's ranking scores -> ``owner, contact, score, rank``.
 
@@ -23,7 +23,7 @@ owner alone; an owner is never split, and one owner with a million events is ~50
 event columns plus the feature step's working set (measured: README).
 
 The model reaches the executors as the bytes of its pickle-free serving file (``.npz``,
-``pipelines.portable``), broadcast once and read with ``allow_pickle=False``: no
+``pipelines.engagement.serving``), broadcast once and read with ``allow_pickle=False``: no
 scikit-learn and no pickle on the executors. Arrow crosses as ``large_string`` / plain
 numbers (``spark.sql.execution.arrow.useLargeVarTypes``), and ``pl.from_arrow`` takes it
 without a copy.
@@ -176,8 +176,8 @@ def _ranker(model_bytes: bytes | None):
 
             _RANKERS[key] = HeuristicRanker()
         else:
-            from pipelines.personal import from_arrays, is_bundle
-            from pipelines.portable import PortableRanker, load_arrays
+            from pipelines.engagement.personal import from_arrays, is_bundle
+            from pipelines.engagement.serving import PortableRanker, load_arrays
 
             arrays = load_arrays(io.BytesIO(model_bytes))
             _RANKERS[key] = from_arrays(arrays) if is_bundle(arrays) else PortableRanker(arrays)
@@ -199,7 +199,7 @@ def global_step(spark, inputs):
     import numpy as np
     from pyspark.sql import functions as F
 
-    from pipelines.features import (
+    from pipelines.features.engagement import (
         ACTIVE_DAYS,
         CONTACT_AGGREGATE_COLUMNS,
         MAX_TWO_HOP_PATHS,
@@ -269,7 +269,7 @@ def score_spark(
     import polars as pl
     from pyspark.sql import functions as F
 
-    from pipelines.features import global_inputs, pair_features
+    from pipelines.features.engagement import global_inputs, pair_features
     from pipelines.score import BUCKET_EVENTS, ScoreInputError, score_owner_events
 
     cut = int((as_of.replace(tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())

@@ -1,6 +1,6 @@
 """What every importer produces: an :class:`ImportBatch` of people and interactions.
 
-Importers never touch the store; ``recommender.importer.apply_batch`` resolves the people
+Importers never touch the store; ``recommender.store.importer.apply_batch`` resolves the people
 to contacts and writes everything in one transaction.
 """
 

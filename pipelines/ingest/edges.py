@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.columns import CONTACT, DIRECTION, IN, OUT, OWNER, TS, conform_events
 from pipelines.dates import EARLIEST, latest, span_text
 from pipelines.errors import InputError, excerpt
 from pipelines.ingest.batch import ImportBatch
@@ -248,4 +249,36 @@ def import_edges(path: Path | str) -> ImportBatch:
         ]
         if out_of_range
         else [],
+    )
+
+
+def events_from_edges(edges: pl.DataFrame) -> pl.DataFrame:
+    """Every node's view of an edge list ``src, dst, ts``: ``src -> dst`` is an "out" event
+    of owner src and an "in" event of owner dst.
+
+    Sorted by owner, contact and time. Unlike a per-sender view, whether a node is an owner
+    here does not depend on the future (someone who has only received so far still has
+    candidates), which keeps features at T a function of the events before T alone.
+    Self-loops are dropped.
+    """
+    e = edges.filter(pl.col("src") != pl.col("dst"))
+    ts = pl.from_epoch("ts", time_unit="s")
+    out = e.select(
+        pl.col("src").alias(OWNER),
+        pl.col("dst").alias(CONTACT),
+        ts.alias(TS),
+        pl.lit(OUT).alias(DIRECTION),
+    )
+    inc = e.select(
+        pl.col("dst").alias(OWNER),
+        pl.col("src").alias(CONTACT),
+        ts.alias(TS),
+        pl.lit(IN).alias(DIRECTION),
+    )
+    # in the features' order (owner, contact, time, "out" first): every cutoff's features
+    # then skip their sort
+    return (
+        conform_events(pl.concat([out, inc]))
+        .sort(OWNER, CONTACT, TS, pl.col(DIRECTION) == IN, maintain_order=True)
+        .collect()
     )

@@ -8,7 +8,7 @@ automated senders (``noreply@``, ``googlecommunityteam-noreply@google.com``,
 them is ever a contact; importers leave them out and count how many rows they left out.
 
 Importers use :func:`is_placeholder_name` / :func:`is_placeholder_address` (or the Polars
-expressions of the same rules); ``recommender.importer`` applies the same test to every
+expressions of the same rules); ``recommender.store.importer`` applies the same test to every
 person of every batch as a last guard.
 """
 

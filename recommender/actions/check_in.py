@@ -12,7 +12,7 @@ import math
 
 import polars as pl
 
-from recommender.actions import PlanContext, candidates_frame, day, first_name
+from recommender.actions.context import PlanContext, candidates_frame, day, first_name
 
 MIN_EVENTS = 4
 MIN_OVERDUE = 2.0

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from recommender.actions import PlanContext, candidates_frame, day, first_name
+from recommender.actions.context import PlanContext, candidates_frame, day, first_name
 
 RECENT_DAYS = 45.0
 HALF_LIFE_DAYS = 30.0

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from recommender.actions import PlanContext, candidates_frame, first_name
+from recommender.actions.context import PlanContext, candidates_frame, first_name
 from recommender.actions.share_article import shared_terms
 
 K_NEIGHBOURS = 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from recommender.actions import PlanContext, candidates_frame, day, first_name
+from recommender.actions.context import PlanContext, candidates_frame, day, first_name
 
 HALF_LIFE_DAYS = 365.0
 VERBS = {

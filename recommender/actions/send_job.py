@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from recommender.actions import PlanContext, candidates_frame, day, first_name
+from recommender.actions.context import PlanContext, candidates_frame, day, first_name
 from recommender.actions.share_article import match_matrix, pick_best, shared_terms
 
 FULL_SIMILARITY = 0.3

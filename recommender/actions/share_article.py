@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from recommender.actions import PlanContext, candidates_frame, day, first_name
+from recommender.actions.context import PlanContext, candidates_frame, day, first_name
 from recommender.actions.stop_words import ENGLISH_STOP_WORDS
-from recommender.items import item_text, load_items
+from recommender.store.items import item_text, load_items
 
 MIN_SIMILARITY = 0.08
 FULL_SIMILARITY = 0.35

@@ -20,14 +20,14 @@ from datetime import datetime
 from pathlib import Path
 
 from recommender.errors import HelpnextError, StoreError, UsageError
-from recommender.paths import store_path
+from recommender.store.paths import store_path
 
 REPORT_FILE = "report.html"
 
 
 def build_report(store, home: Path, as_of: datetime) -> str:
     """The page's HTML for the owner of ``store`` as of ``as_of``."""
-    from recommender.plan import build_plan
+    from recommender.plan.daily import build_plan
     from recommender.report.activity import ledger_section, touches_section, waiting
     from recommender.report.answers import answers_section, week_section
     from recommender.report.gather import gather
@@ -93,7 +93,7 @@ def write_private(target: Path, text: str) -> None:
 
 def write_report(home: Path, as_of: datetime | None = None, out: Path | None = None) -> Path:
     """Write the report of ``home`` as of ``as_of`` (default: now) and return its path."""
-    from recommender.store import open_store, utcnow
+    from recommender.store.db import open_store, utcnow
 
     home = Path(home).expanduser()
     if not home.is_dir():

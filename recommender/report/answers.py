@@ -134,7 +134,7 @@ def _takeaway(suggestions: pl.DataFrame, by_act: dict, acts: list[str]) -> str:
 
 
 def week_section(plan) -> Section:
-    """``plan``: :func:`recommender.plan.build_plan` at the report's moment, not stored."""
+    """``plan``: :func:`recommender.plan.daily.build_plan` at the report's moment, not stored."""
     section = Section("week", "This week")
     if plan.message:
         section.empty = plan.message

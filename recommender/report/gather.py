@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from recommender.errors import HelpnextError, UsageError
-from recommender.store import Store
+from recommender.store.db import Store
 
 
 @dataclass
@@ -26,7 +26,7 @@ class ReportData:
     people: pl.DataFrame  # contact, name, company, position: contacts known at as_of
     stats: pl.DataFrame  # one row per person: tier, counts, last contact, rhythm, overdue
     suggestions: pl.DataFrame  # suggestion_id, shown (as_of), contact, action, outcome, answered_at
-    owner_events: pl.DataFrame  # the same events in the plan's form (recommender.events)
+    owner_events: pl.DataFrame  # the same events in the plan's form (recommender.store.events)
 
 
 def _owner(store: Store) -> int:
@@ -58,7 +58,7 @@ def first_evidence(store: Store, owner: int) -> datetime | None:
 def gather(store: Store, home: Path, as_of: datetime) -> ReportData:
     """Everything the sections need, as of ``as_of`` (raises a one-line error when the
     store holds nothing dated before it)."""
-    from recommender.events import load_events
+    from recommender.store.events import load_events
 
     owner = _owner(store)
     first = first_evidence(store, owner)

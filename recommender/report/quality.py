@@ -35,7 +35,7 @@ DECILES = 10
 
 def engagement_card(home: Path) -> dict | None:
     """The card of the engagement model ``today`` uses (the newest), or None."""
-    from recommender.model_registry import list_models
+    from recommender.registry import list_models
 
     cards = [c for c in list_models(home) if c.get("name") == "engagement"]
     return cards[-1] if cards else None
@@ -96,7 +96,7 @@ def quality_section(home: Path, events: pl.DataFrame, as_of: datetime) -> Sectio
 def _from_selection(section: Section, home: Path, card: dict, selection: dict) -> None:
     """What ``train`` chose to rank with, judged on the held-out weeks it was chosen on,
     against the best heuristic of those weeks (NDCG@10)."""
-    from pipelines.personal import label
+    from pipelines.engagement.personal import label
 
     comparison = selection["comparison"]
     per = list(reversed(comparison["per_cutoff"]))  # oldest first
@@ -231,9 +231,9 @@ def _from_card(section: Section, home: Path, card: dict, validation: dict) -> No
 def feature_weights(home: Path, shown: int = FEATURES_SHOWN) -> list[tuple[str, float]]:
     """(feature, share of the trees' splits) of the newest engagement model's serving form,
     most used first; [] when it has no trees. Verified against its card, never unpickled."""
-    from pipelines.features import FEATURE_COLUMNS
+    from pipelines.features.engagement import FEATURE_COLUMNS
     from recommender.errors import ModelIntegrityError
-    from recommender.model_registry import load_serving
+    from recommender.registry import load_serving
 
     try:
         found = load_serving(home)
@@ -318,7 +318,7 @@ def _scores_at(events: pl.DataFrame, t: datetime) -> pl.DataFrame:
 
 
 def _quality(frame: pl.DataFrame, score: str, seed: int) -> float:
-    from pipelines.evaluate import owner_metrics, rank_within_owner
+    from pipelines.metrics import owner_metrics, rank_within_owner
 
     per = owner_metrics(rank_within_owner(frame.select("owner", score, "label"), score, seed))
     return float((per["ndcg@10"][0] + per["mrr"][0]) / 2)

@@ -35,7 +35,7 @@ DRIFTING_MAX_DAYS = 365  # quiet for longer: gone, counted as dormant, not drift
 
 def contact_table(events: pl.DataFrame, people: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     """One row per person known at ``as_of``: counts, last contact, rhythm, tier, overdue."""
-    from recommender.actions import exact_rhythm
+    from recommender.actions.context import exact_rhythm
 
     agg = events.group_by("contact").agg(
         pl.len().cast(pl.Int64).alias("n"),

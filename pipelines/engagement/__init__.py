@@ -1,0 +1,1 @@
+"""The engagement model: training, ranking, portable serving, the prior, personal selection."""

@@ -1,0 +1,1 @@
+"""Point-in-time features at a moment T: (events, as_of) -> frame."""

@@ -1,0 +1,1 @@
+"""LinkedIn data exports: opening the export, its files, its messages."""

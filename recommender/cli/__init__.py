@@ -1,0 +1,1 @@
+"""The ``helpnext`` command line: parse, call the library, print."""

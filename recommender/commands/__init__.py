@@ -1,1 +1,0 @@
-"""Typer command modules. Each exposes ``register(app)``; ``recommender.cli`` joins them."""

@@ -1,0 +1,1 @@
+"""Today's plan: the pool, the choice, exploration, the demo extras."""

@@ -1,0 +1,1 @@
+"""The store: one DuckDB file per home, and the only place that runs SQL."""
