@@ -20,12 +20,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.batch import PERSONAL_OWNER
 from recommender.errors import StoreError, StoreLockedError
 from recommender.store.duck import DUCKDB_CONFIG, utcnow
 from recommender.store.paths import ensure_home, pending_path, store_path, user_home
 from recommender.store.schema import AFTER_MIGRATION, LATEST_VERSION, MIGRATIONS
 
-PERSONAL_OWNER = "me"
 DEFAULT_LOCK_TIMEOUT = 10.0
 
 
