@@ -29,6 +29,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -316,7 +317,6 @@ def load_model(
     home: Path, model_id: str | None = None, name: str = "engagement"
 ) -> tuple[Any, dict]:
     """(estimator, card) of a verified model: the newest of ``name`` unless ``model_id``."""
-    import joblib
 
     card = verify_model(home, model_id, name)
     artifact = models_dir(Path(home)) / card["artifact"]
@@ -324,7 +324,42 @@ def load_model(
     data = artifact.read_bytes()
     if hashlib.sha256(data).hexdigest() != card["artifact_sha256"]:
         raise ModelIntegrityError(f"{artifact}: changed while loading; refusing to load it")
-    return joblib.load(io.BytesIO(data)), card
+    return unpickle_model(data, artifact), card
+
+
+# where the classes of models saved by earlier versions now live (issue 16's layout move);
+# a name here is only ever an alias while one artifact is read, never a module of its own
+MOVED_MODULES = {
+    "pipelines.train": "pipelines.engagement.train",
+    "pipelines.ranking": "pipelines.engagement.ranking",
+    "pipelines.portable": "pipelines.engagement.serving",
+    "pipelines.personal": "pipelines.engagement.personal",
+    "pipelines.labels": "pipelines.features.labels",
+    "recommender.preference_model": "pipelines.preference.estimator",
+    "recommender.preference_features": "pipelines.preference.features",
+}
+
+
+def unpickle_model(data: bytes, source: Path | str = "model") -> Any:
+    """A model artifact's object. Classes pickled under their old module paths
+    (:data:`MOVED_MODULES`) load from their new ones; an artifact naming code this version
+    does not have is refused in one line."""
+    import importlib
+
+    import joblib
+
+    aliased = [old for old in MOVED_MODULES if old not in sys.modules]
+    for old in aliased:
+        sys.modules[old] = importlib.import_module(MOVED_MODULES[old])
+    try:
+        return joblib.load(io.BytesIO(data))
+    except (ImportError, AttributeError) as err:
+        raise ModelIntegrityError(
+            f"{source}: saved by another helpnext version ({err}); retrain with 'helpnext train'"
+        ) from None
+    finally:
+        for old in aliased:
+            sys.modules.pop(old, None)
 
 
 def load_serving(
