@@ -44,3 +44,20 @@ def test_every_module_is_in_a_layer(package):
     }
     graph = grimp.build_graph(package, cache_dir=None)
     assert sorted(graph.find_children(package) - placed) == []
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_function_is_over_80_lines():
+    import ast
+
+    long = []
+    for package in ("recommender", "pipelines"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lines = node.end_lineno - node.lineno + 1
+                    if lines > MAX_FUNCTION_LINES:
+                        long.append(f"{path.relative_to(REPO)}:{node.name} ({lines} lines)")
+    assert long == [], "split these into named steps"

@@ -374,14 +374,10 @@ def select_personal(
     """Choose how to rank one owner's contacts at ``as_of`` from that owner's events
     before it (see the module docstring); fit the owner-only model on every cutoff when
     the choice uses it."""
-    from pipelines.engagement.train import (
-        CUTOFF,
-        by_group,
-        fit_and_choose,
-        training_cutoffs,
-        training_set,
-    )
+    from pipelines.engagement import train
 
+    CUTOFF, by_group, fit_and_choose = train.CUTOFF, train.by_group, train.fit_and_choose
+    training_cutoffs, training_set = train.training_cutoffs, train.training_set
     past = conform_events(events).collect().filter(pl.col(TS) < as_of)
     cutoffs = training_cutoffs(past, as_of, horizon, n=n_cutoffs)
     data, used = training_set(past, cutoffs, horizon) if cutoffs else (pl.DataFrame(), [])

@@ -14,8 +14,6 @@ import polars as pl
 
 from pipelines.dates import EARLIEST, EARLIEST_DAY, outside, span_text
 
-PERSONAL_OWNER = "me"
-
 # One row per person as the source names them. ``ref`` is unique per (owner_key, ref) in a
 # batch and links interactions to people. ``emails`` holds every address of the person.
 PEOPLE_SCHEMA: dict[str, pl.DataType] = {

@@ -176,37 +176,7 @@ def _from_card(section: Section, home: Path, card: dict, validation: dict) -> No
         labels, model_q, base_q = ["held-out cutoffs"], [model_mean], [base_mean]
         section.notes.append("Per-cutoff figures appear once the model is retrained.")
     _judged(section, labels, model_q, base_q, "the model", baseline)
-    calibration = validation.get("calibration") or []
-    if calibration:
-        section.charts.append(
-            svg.lines(
-                [f"{r['decile']}" for r in calibration],
-                [
-                    svg.Series("predicted", [r["predicted"] for r in calibration], svg.color(0)),
-                    svg.Series("observed", [r["observed"] for r in calibration], svg.color(1)),
-                ],
-                label="Calibration: predicted and observed chance you write within 7 days, "
-                "by decile of the prediction (1 = lowest)",
-                fit=True,
-            )
-        )
-        top = calibration[-1]
-        section.notes.append(
-            f"Calibration: in the top tenth of its predictions the model expected you to write "
-            f"to {top['predicted']:.0%} of the people within 7 days, and you wrote to "
-            f"{top['observed']:.0%}. Predictions are corrected for the non-targets left out in "
-            "training."
-        )
-        section.tables.append(
-            Table(
-                "Calibration by decile (held-out cutoffs)",
-                ["decile", "candidates", "predicted", "observed"],
-                [
-                    [r["decile"], r["n"], f"{r['predicted']:.1%}", f"{r['observed']:.1%}"]
-                    for r in calibration
-                ],
-            )
-        )
+    _calibration(section, validation.get("calibration") or [])
     weights = feature_weights(home)
     if weights:
         names, shares = zip(*weights, strict=True)
@@ -226,6 +196,41 @@ def _from_card(section: Section, home: Path, card: dict, validation: dict) -> No
                 [[n, f"{s:.1%}"] for n, s in weights],
             )
         )
+
+
+def _calibration(section: Section, calibration: list[dict]) -> None:
+    """Predicted against observed by decile of the prediction: chart, note and table."""
+    if not calibration:
+        return
+    section.charts.append(
+        svg.lines(
+            [f"{r['decile']}" for r in calibration],
+            [
+                svg.Series("predicted", [r["predicted"] for r in calibration], svg.color(0)),
+                svg.Series("observed", [r["observed"] for r in calibration], svg.color(1)),
+            ],
+            label="Calibration: predicted and observed chance you write within 7 days, "
+            "by decile of the prediction (1 = lowest)",
+            fit=True,
+        )
+    )
+    top = calibration[-1]
+    section.notes.append(
+        f"Calibration: in the top tenth of its predictions the model expected you to write "
+        f"to {top['predicted']:.0%} of the people within 7 days, and you wrote to "
+        f"{top['observed']:.0%}. Predictions are corrected for the non-targets left out in "
+        "training."
+    )
+    section.tables.append(
+        Table(
+            "Calibration by decile (held-out cutoffs)",
+            ["decile", "candidates", "predicted", "observed"],
+            [
+                [r["decile"], r["n"], f"{r['predicted']:.1%}", f"{r['observed']:.1%}"]
+                for r in calibration
+            ],
+        )
+    )
 
 
 def feature_weights(home: Path, shown: int = FEATURES_SHOWN) -> list[tuple[str, float]]:

@@ -159,6 +159,14 @@ def tie_section(stats: pl.DataFrame, events: pl.DataFrame, as_of: datetime) -> S
             "messages (LinkedIn export with messages, `helpnext import mbox`) to see your ties."
         )
         return section
+    _quarterly(section, events, as_of, counts, late)
+    return section
+
+
+def _quarterly(
+    section: Section, events: pl.DataFrame, as_of: datetime, counts: dict, late: dict
+) -> None:
+    """The once-a-quarter check, month by month: its chart, its table and the takeaway."""
     check = quarterly_check(events, moments(as_of, events["ts"].min()))
     share = [h / t if t else None for h, t in zip(check["heard"], check["ties"], strict=True)]
     labels = [month(m) for m in check["at"][:-1]] + ["now"]
@@ -188,7 +196,7 @@ def tie_section(stats: pl.DataFrame, events: pl.DataFrame, as_of: datetime) -> S
             f"No strong or regular ties right now: nobody exchanged with you in the last "
             f"{ACTIVE_DAYS} days; {plural(counts['dormant'], 'dormant tie')} to revive."
         )
-        return section
+        return
     trend = ""
     if before is not None and len(share) > 1:
         word = "up" if now > before else "down" if now < before else "the same as"
@@ -198,7 +206,6 @@ def tie_section(stats: pl.DataFrame, events: pl.DataFrame, as_of: datetime) -> S
         f"last {QUARTER_DAYS} days{trend}; {plural(sum(late.values()), 'tie')} past their own "
         "rhythm."
     )
-    return section
 
 
 def drifting_section(stats: pl.DataFrame) -> Section:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.batch import PERSONAL_OWNER
+from pipelines.ingest.owners import PERSONAL_OWNER
 from recommender.errors import StoreError, StoreLockedError
 from recommender.store.duck import DUCKDB_CONFIG, utcnow
 from recommender.store.paths import ensure_home, pending_path, store_path, user_home

@@ -16,7 +16,8 @@ from datetime import datetime
 import polars as pl
 
 from pipelines.arrow import ArrowStream
-from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
+from pipelines.ingest.batch import ImportBatch
+from pipelines.ingest.owners import PERSONAL_OWNER
 from pipelines.ingest.placeholders import placeholder_address_expr, placeholder_name_expr
 from recommender.store.db import Store, utcnow
 from recommender.store.identity import full_name_expr, person_keys, resolve

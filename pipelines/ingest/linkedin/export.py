@@ -44,7 +44,7 @@ import polars as pl
 
 from pipelines.dates import EARLIEST_DAY
 from pipelines.errors import InputError
-from pipelines.ingest.batch import PERSONAL_OWNER, ImportBatch
+from pipelines.ingest.batch import ImportBatch
 from pipelines.ingest.linkedin.files import (
     KNOWN_FILES,
     LINKEDIN_DATES,
@@ -64,6 +64,7 @@ from pipelines.ingest.linkedin.messages import (
     read_messages,
 )
 from pipelines.ingest.linkedin.parts import Parts
+from pipelines.ingest.owners import PERSONAL_OWNER
 from pipelines.ingest.placeholders import placeholder_name_expr
 from pipelines.ingest.text import parse_dates
 
