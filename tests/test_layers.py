@@ -29,7 +29,7 @@ def test_the_import_contracts_hold():
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
     kinds = sorted(c["type"] for c in _contracts())
-    assert kinds == ["acyclic_siblings", "forbidden", "layers", "layers"]
+    assert kinds == ["acyclic_siblings", "forbidden", "independence", "layers", "layers"]
 
 
 @pytest.mark.parametrize("package", ["recommender", "pipelines"])

@@ -31,8 +31,6 @@ KNOWN_ELSEWHERE = {
     "recommender/actions/context.py",
     "recommender/actions/introduce.py",
     "recommender/actions/reciprocate.py",
-    "recommender/cli/browse.py",
-    "recommender/cli/privacy.py",
     "recommender/personal_eval.py",
     "recommender/plan/daily.py",
     "recommender/plan/demo.py",

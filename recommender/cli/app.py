@@ -1,7 +1,10 @@
 """The ``helpnext`` command line: parse, call the library, print. Nothing else lives here.
 
-Each command group is a module of ``recommender.cli`` with a ``register(app)`` function,
-imported plainly here (a module that fails to import fails the CLI, loudly). Library errors (``HelpnextError``) become one line on stderr and a non-zero exit.
+Each command module of ``recommender.cli`` holds the commands of one thing they act on
+(contacts, imports, the plan, models, ...); none imports another. They are imported plainly
+here (a module that fails to import fails the CLI, loudly) and registered from one table,
+in the order ``helpnext --help`` lists them. Library errors (``HelpnextError``) become one
+line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -20,16 +23,15 @@ except ImportError:  # pragma: no cover - older typer on real click
 
 from recommender import __version__
 from recommender.cli import (
-    browse,
+    contacts,
     demo,
-    feedback,
-    identity,
     imports,
     model,
     plan,
     privacy,
     report,
     score,
+    stats,
 )
 from recommender.cli.common import HomeOption, set_root_home
 from recommender.errors import HelpnextError
@@ -100,8 +102,35 @@ def root(
     set_root_home(home)
 
 
-for _group in (imports, browse, demo, model, score, identity, plan, feedback, privacy, report):
-    _group.register(app)
+# every top-level command, in the order `helpnext --help` lists them (then the groups)
+COMMANDS = (
+    ("stats", stats.stats),
+    ("demo", demo.demo),
+    ("train", model.train),
+    ("eval", model.evaluate),
+    ("score", score.score),
+    ("tag", contacts.tag_cmd),
+    ("note", contacts.note_cmd),
+    ("today", plan.today),
+    ("show", contacts.show),
+    ("log", contacts.log),
+    ("done", plan.done),
+    ("skip", plan.skip),
+    ("snooze", plan.snooze),
+    ("never", plan.never),
+    ("unnever", contacts.unnever_cmd),
+    ("models", model.models),
+    ("forget", privacy.forget_cmd),
+    ("unforget", privacy.unforget_cmd),
+    ("export", privacy.export_cmd),
+    ("report", report.report),
+)
+GROUPS = (("import", imports.import_app), ("contacts", contacts.contacts_app))
+
+for _name, _command in COMMANDS:
+    app.command(_name)(_command)
+for _name, _group in GROUPS:
+    app.add_typer(_group, name=_name)
 
 
 def main(argv: list[str] | None = None) -> int:

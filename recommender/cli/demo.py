@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from recommender.cli.common import HomeOption, console, resolve_home
+from recommender.cli.render import import_report, render_plan
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 SAMPLE_EXPORTS = ("linkedin-export-2023-06.zip", "linkedin-export-2024-06.zip")
@@ -34,8 +35,6 @@ def demo(
     job postings) into the home, print its daily plan as of the sample's last day, and
     write its report (report.html in the home)."""
     from pipelines.ingest.linkedin.export import import_linkedin
-    from recommender.cli.imports import report
-    from recommender.cli.plan import render_plan
     from recommender.plan.daily import build_plan, latest_activity
     from recommender.plan.demo import build_demo_extras
     from recommender.report import write_report
@@ -45,7 +44,7 @@ def demo(
     where = resolve_home(home)
     with open_store(where) as store:
         for path in sample_paths():
-            report(apply_batch(store, import_linkedin(path)), as_json=False)
+            import_report(apply_batch(store, import_linkedin(path)), as_json=False)
         build_demo_extras(store, SAMPLE_DIR)
         moment = latest_activity(store)
         plan = build_plan(store, moment, n=n)
@@ -53,7 +52,3 @@ def demo(
     render_plan(plan)
     page = write_report(where, moment)
     typer.echo(f"\nThe demo network at a glance: {page} (open it in a browser; it works offline)")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)

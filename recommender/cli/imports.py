@@ -1,4 +1,6 @@
-"""``helpnext import ...``: bring a source into the store, one transaction per import."""
+"""Every ``helpnext import ...`` subcommand, one transaction per import: ``linkedin``,
+``csv``, ``edges``, ``mbox``, ``maildir``, ``ics``, ``vcard``, ``google-contacts`` (your
+history) and ``articles``, ``jobs`` (things to give)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from recommender.cli.common import HomeOption, JsonOption, console, print_json, resolve_home
+from recommender.cli.common import HomeOption, JsonOption, resolve_home
+from recommender.cli.render import import_report
 
 import_app = typer.Typer(
     help="Import your history (LinkedIn export, mailbox, calendar, address book, CSV, "
@@ -17,6 +20,14 @@ import_app = typer.Typer(
     no_args_is_help=True,
 )
 
+MeOption = Annotated[
+    list[str],
+    typer.Option(
+        "--me",
+        help="Your own e-mail address; repeat for every address you use.",
+        show_default=False,
+    ),
+]
 FileArg = Annotated[Path, typer.Argument(help="The file to import.", show_default=False)]
 
 
@@ -32,41 +43,7 @@ def run_import(home: Path | None, title: str, read: Callable, as_json: bool) -> 
         progress.stage("writing to the store")
         with open_store(resolve_home(home)) as store:
             result = apply_batch(store, batch)
-    report(result, as_json)
-
-
-def report(result, as_json: bool, summary=None) -> None:
-    """Print an import's result: JSON, "already imported", or ``summary(result)`` (default:
-    the contacts/interactions line of history imports)."""
-    if as_json:
-        print_json(result.as_dict())
-        return
-    if result.already_imported:
-        console.print(
-            f"{result.label}: already imported (import #{result.import_id}); nothing changed."
-        )
-        return
-    if getattr(result, "nothing_to_import", False):
-        console.print(f"{result.label}: " + "; ".join(result.notes) + ".")
-        return
-    console.print((summary or _history_summary)(result))
-    for note in getattr(result, "notes", []):
-        console.print(f"  {note}")
-
-
-def _history_summary(result) -> str:
-    parts = [
-        f"{result.contacts_added:,} new contacts",
-        f"{result.contacts_updated:,} updated",
-        f"{result.interactions_added:,} interactions added",
-    ]
-    if result.interactions_known:
-        parts.append(f"{result.interactions_known:,} already known")
-    if result.events_added:
-        parts.append(f"{result.events_added:,} role changes")
-    if result.rows_skipped:
-        parts.append(f"{result.rows_skipped:,} rows skipped")
-    return f"Imported {result.label} ({result.source_kind}): " + ", ".join(parts) + "."
+    import_report(result, as_json)
 
 
 @import_app.command("linkedin")
@@ -113,5 +90,116 @@ def import_edges_cmd(path: FileArg, home: HomeOption = None, as_json: JsonOption
     run_import(home, path.name, lambda: import_edges(path), as_json)
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(import_app, name="import")
+@import_app.command("mbox")
+def import_mbox_cmd(
+    path: FileArg, me: MeOption, home: HomeOption = None, as_json: JsonOption = False
+) -> None:
+    """Import e-mail from an mbox file (Gmail Takeout, Thunderbird). Streams the file; bulk
+    mail (lists, newsletters, no-reply senders) is skipped and counted."""
+    from pipelines.ingest.mbox import read_mbox
+
+    run_import(home, path.name, lambda: read_mbox(path, me), as_json)
+
+
+@import_app.command("maildir")
+def import_maildir_cmd(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A Maildir folder (with cur/ and new/ inside, subfolders too), or a folder "
+            "of one-message files.",
+            show_default=False,
+        ),
+    ],
+    me: MeOption,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import e-mail from a Maildir (Thunderbird, mutt, Evolution, Dovecot, public mail
+    corpora), with the same rules as mbox. Only headers are read; links (to files or
+    folders) are named and not followed."""
+    from pipelines.ingest.mbox import read_maildir
+
+    run_import(home, path.name, lambda: read_maildir(path, me), as_json)
+
+
+@import_app.command("ics")
+def import_ics_cmd(
+    path: FileArg, me: MeOption, home: HomeOption = None, as_json: JsonOption = False
+) -> None:
+    """Import meetings from an iCalendar .ics file (Google, Outlook, Apple, Exchange): each
+    past meeting is an interaction with every attendee who did not decline; a recurring
+    meeting keeps at most its last 1,000 occurrences. A calendar with no such meeting
+    imports nothing and exits 0."""
+    from pipelines.ingest.ics import read_ics
+
+    run_import(home, path.name, lambda: read_ics(path, me), as_json)
+
+
+@import_app.command("vcard")
+def import_vcard_cmd(path: FileArg, home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Import an address book as vCard 2.1/3.0/4.0 (.vcf from Android, iPhone, Google,
+    Apple, Outlook, Lotus Notes). A card that cannot be read is skipped and named by its
+    line. Categories become tags."""
+    from pipelines.ingest.vcard import read_vcard
+
+    run_import(home, path.name, lambda: read_vcard(path), as_json)
+
+
+@import_app.command("google-contacts")
+def import_google_contacts_cmd(
+    path: FileArg, home: HomeOption = None, as_json: JsonOption = False
+) -> None:
+    """Import a Google Contacts CSV export (its Name column is the name). Labels become
+    tags."""
+    from pipelines.ingest.google_contacts import read_google_contacts
+
+    run_import(home, path.name, lambda: read_google_contacts(path), as_json)
+
+
+def _item_report(result, as_json: bool) -> None:
+    def summary(r) -> str:
+        undated = f", {r.undated} undated (dated today)" if r.undated else ""
+        return (
+            f"Imported {r.label} ({r.source_kind}): {r.items_added} new, "
+            f"{r.items_known} already known{undated}."
+        )
+
+    import_report(result, as_json, summary)
+
+
+@import_app.command("articles")
+def import_articles_cmd(
+    path: Annotated[
+        Path, typer.Argument(help="CSV, JSON lines, Markdown list of links, or RSS/Atom.")
+    ],
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import articles you could share (title, url, text or summary, tags, date)."""
+    from pipelines.ingest.articles import import_articles
+    from recommender.store.db import open_store
+    from recommender.store.items import import_items
+
+    batch = import_articles(path)
+    with open_store(resolve_home(home)) as store:
+        _item_report(import_items(store, batch), as_json)
+
+
+@import_app.command("jobs")
+def import_jobs_cmd(
+    path: Annotated[
+        Path, typer.Argument(help="CSV or JSON lines: title, company, location, text, url, date.")
+    ],
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import job postings you could send to someone looking (a posting without a company is
+    kept, company unknown)."""
+    from pipelines.ingest.jobs import import_jobs
+    from recommender.store.db import open_store
+    from recommender.store.items import import_items
+
+    batch = import_jobs(path)
+    with open_store(resolve_home(home)) as store:
+        _item_report(import_items(store, batch), as_json)

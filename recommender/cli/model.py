@@ -1,4 +1,5 @@
-"""``helpnext train`` and ``helpnext eval``: the engagement model (``score``: its own module).
+"""The model commands: ``helpnext train``, ``eval`` and ``models`` (every model trained
+here). ``score`` has its own module.
 
 Heavy libraries (polars, scikit-learn, duckdb) are imported inside the commands so that
 ``helpnext --help`` stays fast.
@@ -312,6 +313,87 @@ def print_report(report: dict) -> None:
     console.print(table)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("train")(train)
-    app.command("eval")(evaluate)
+def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Every model trained here: kind, version, when, metrics, promoted or not, and whether
+    its files are kept, removed or damaged (checked against its card; nothing is loaded)."""
+    from recommender.preference import model_history
+    from recommender.registry import (
+        KEEP_ENV,
+        damage,
+        keep_last,
+        list_models,
+        recorded_cards,
+    )
+    from recommender.store.db import open_store
+
+    where = resolve_home(home)
+    with open_store(where, read_only=True) as store:
+        rows = model_history(store, where)
+        recorded = recorded_cards(store)
+    on_disk = {str(c.get("model_id")) for c in list_models(where)}
+    for r in rows:
+        r["files"] = "kept" if r["version"] in on_disk else "removed"
+        r["damaged"] = (
+            damage(where, r["version"], r["kind"], recorded) if r["files"] == "kept" else None
+        )
+        if r["damaged"]:
+            r["files"] = "damaged"
+    keeping = keep_last()
+    if as_json:
+        print_json({"models": rows, "keep_last": keeping})
+        return
+    if not rows:
+        console.print("No model trained yet: `helpnext train` trains them.")
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Models", show_edge=False)
+    for column in ("kind", "version", "trained", "metrics", "promoted", "in use", "files"):
+        table.add_column(column)
+    for r in rows:
+        metrics = _metrics_text(r["metrics"])
+        table.add_row(
+            r["kind"],
+            escape(r["version"]),
+            str(r["trained_at"])[:19],
+            escape(metrics[:90]),
+            "yes" if r["promoted"] else "no",
+            "yes" if r["in_use"] else "",
+            r["files"],
+        )
+    console.print(table)
+    for r in rows:
+        if r["damaged"]:
+            console.print(f"Damaged: {escape(r['damaged'])}", soft_wrap=True)
+    console.print(
+        f"Model files kept: the promoted ones and the newest {keeping} of each kind "
+        f"({KEEP_ENV}); `helpnext train` removes the rest."
+    )
+
+
+def _metrics_text(metrics: dict) -> str:
+    """A preference model's comparison, or an engagement model's headline numbers."""
+    selection = metrics.get("selection")
+    if isinstance(selection, dict) and "overall" in selection:
+        from pipelines.engagement.personal import label
+
+        scores = (selection.get("comparison") or {}).get("overall") or {}
+        chosen = selection["overall"]
+        text = f"ranks with {label(chosen)}"
+        if chosen in scores:
+            text += f" (NDCG@10 {scores[chosen]:.3f} held out)"
+        if selection.get("dormant") != chosen:
+            text += f"; dormant ties by {label(selection['dormant'])}"
+        return text
+    cand, cur = metrics.get("candidate"), metrics.get("current")
+    if isinstance(cand, dict) and isinstance(cur, dict):
+        return (
+            f"log loss {cand.get('ips_log_loss', float('nan')):.3f} vs "
+            f"{cur.get('ips_log_loss', float('nan')):.3f} in use"
+        )
+    return ", ".join(
+        f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+        for k, v in metrics.items()
+        if isinstance(v, int | float | str)
+    )

@@ -1,4 +1,4 @@
-"""``helpnext forget CONTACT`` and ``helpnext export --out DIR``: your data, your call."""
+"""Your data, your call: ``helpnext forget CONTACT``, ``unforget`` and ``export --out DIR``."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ def forget_cmd(
     that). Says which saved models learned from them and must be retrained. If it is
     interrupted, the next helpnext command finishes the erasure first."""
     from recommender.errors import NotFoundError
+    from recommender.store.contacts import kept_contact_id
     from recommender.store.db import open_store
     from recommender.store.lookup import find_contact
     from recommender.store.privacy import forget, plan_forget
@@ -63,10 +64,7 @@ def forget_cmd(
             raise typer.Exit(1)
     with open_store(home_dir) as store:
         # the store may have changed while we asked: plan again under the write lock
-        found = store.scalar(
-            "SELECT coalesce(merged_into, contact_id) FROM contacts WHERE contact_id = ?",
-            [contact_id],
-        )
+        found = kept_contact_id(store, contact_id)
         if found is None:
             raise NotFoundError(f"contact {contact_id} no longer exists; nothing was forgotten")
         done = forget(store, home_dir, int(found))
@@ -154,9 +152,3 @@ def export_cmd(
         f"Exported {total:,} rows from {len(result['rows'])} tables to {result['out']} "
         f"({len(result['files'])} files)."
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("forget")(forget_cmd)
-    app.command("unforget")(unforget_cmd)
-    app.command("export")(export_cmd)

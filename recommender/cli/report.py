@@ -41,7 +41,3 @@ def report(
         print_json({"report": str(path)})
         return
     typer.echo(f"Report written to {path} (open it in any browser; it works offline)")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("report")(report)

@@ -339,7 +339,3 @@ def _with_actions(home: Path, scores, when):
         on=["owner", "contact"],
         how="left",
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("score")(score)
