@@ -13,6 +13,55 @@ def test_help_lists_the_commands(cli):
         assert command in result.stdout
 
 
+def _listed_commands(help_text: str) -> list[str]:
+    """The command names of a --help page, in the order it lists them."""
+    section = help_text.split("Commands:\n", 1)[1]
+    return [
+        line.split()[0] for line in section.splitlines() if line.startswith("  ") and line[2] != " "
+    ]
+
+
+def test_help_lists_every_command_in_its_order(cli):
+    # the order `cli/app.py` registers them in: regrouping the command modules kept it
+    assert _listed_commands(cli("--help").stdout) == [
+        "stats",
+        "demo",
+        "train",
+        "eval",
+        "score",
+        "tag",
+        "note",
+        "today",
+        "show",
+        "log",
+        "done",
+        "skip",
+        "snooze",
+        "never",
+        "unnever",
+        "models",
+        "forget",
+        "unforget",
+        "export",
+        "report",
+        "import",
+        "contacts",
+    ]
+    assert _listed_commands(cli("import", "--help").stdout) == [
+        "linkedin",
+        "csv",
+        "edges",
+        "mbox",
+        "maildir",
+        "ics",
+        "vcard",
+        "google-contacts",
+        "articles",
+        "jobs",
+    ]
+    assert _listed_commands(cli("contacts", "--help").stdout) == ["duplicates", "merge", "split"]
+
+
 def test_stats_and_contacts_on_an_empty_home(cli, helpnext_home):
     stats = cli("stats", "--json")
     assert stats.exit_code == 0

@@ -266,17 +266,17 @@ def test_kill_during_train_leaves_only_whole_models(tmp_path):
 
 
 # -- feedback (``helpnext done ID``) ---------------------------------------------------------------
-# PLACE FOR FEEDBACK: when ``recommender/cli/feedback.py`` provides ``done``, this test
+# PLACE FOR FEEDBACK: when ``recommender/cli/plan.py`` provides ``done``, this test
 # kills ``helpnext done ID`` at random moments and checks that the suggestion is either still
 # open with no feedback, or done with its feedback recorded: never one without the other.
 
 
 def _feedback_available() -> bool:
     try:
-        from recommender.cli import feedback  # noqa: F401
+        from recommender.cli import plan
     except ImportError:
         return False
-    return True
+    return hasattr(plan, "done")
 
 
 @pytest.mark.skipif(not _feedback_available(), reason="helpnext done not built yet (feedback)")
