@@ -116,7 +116,8 @@ def time_cli(home: Path, args: list[str]) -> float:
 
 
 FAST = (
-    "import sys; from recommender.store.feedback import fast_cli; sys.exit(fast_cli(sys.argv[1:]))"
+    "import sys; from recommender.actions.registry import BY_NAME; "
+    "from recommender.store.feedback import fast_cli; sys.exit(fast_cli(sys.argv[1:], BY_NAME))"
 )
 
 

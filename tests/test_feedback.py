@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from test_actions_helpers import AS_OF, build_home
 
+from recommender.actions.registry import BY_NAME
 from recommender.store.db import open_store
 
 DAY = AS_OF.strftime("%Y-%m-%d")
@@ -200,7 +201,7 @@ def test_a_failed_write_leaves_nothing_behind(helpnext_home, plan):
             )
         n_before = store.scalar("SELECT count(*) FROM interactions")
         with pytest.raises(duckdb.ConstraintException):
-            record(store, sid, "done", at=LATER)
+            record(store, sid, "done", acts=BY_NAME, at=LATER)
         assert store.scalar("SELECT count(*) FROM interactions") == n_before
         assert store.scalar("SELECT count(*) FROM suggestion_feedback") == 0
         assert store.scalar("SELECT status FROM suggestions WHERE suggestion_id = ?", [sid]) == (
@@ -224,12 +225,14 @@ def test_the_fast_path_answers_like_the_command_line(cli, helpnext_home, plan, c
     _, shown = plan
     capsys.readouterr()
     intro, share = shown["introduce"]["id"], shown["share_article"]["id"]
-    assert fast_cli(["--home", str(helpnext_home), "done", str(intro), "--as-of", DAY]) == 0
+    assert (
+        fast_cli(["--home", str(helpnext_home), "done", str(intro), "--as-of", DAY], BY_NAME) == 0
+    )
     assert capsys.readouterr().out == f"Suggestion #{intro} done; recorded 2 gives.\n"
-    assert fast_cli(["done", str(intro)]) == 1
+    assert fast_cli(["done", str(intro)], BY_NAME) == 1
     typer_says = cli("done", intro).stderr
     assert capsys.readouterr().err == typer_says
-    assert fast_cli(["never", str(share), "--json"]) == 0
+    assert fast_cli(["never", str(share), "--json"], BY_NAME) == 0
     assert json.loads(capsys.readouterr().out)["outcome"] == "never"
     for other in (
         ["today"],
@@ -240,7 +243,7 @@ def test_the_fast_path_answers_like_the_command_line(cli, helpnext_home, plan, c
         ["done", "abc"],
         ["done", str(intro), "--verbose"],
     ):
-        assert fast_cli(other) is None, other
+        assert fast_cli(other, BY_NAME) is None, other
 
 
 def test_the_console_script_answers_feedback_without_loading_the_full_cli(helpnext_home, cli):

@@ -10,6 +10,7 @@ import pytest
 from test_actions_helpers import AS_OF, build_home
 
 from recommender import preference as pref
+from recommender.actions.registry import BY_NAME
 from recommender.store.db import open_store
 from recommender.store.feedback import record
 
@@ -74,10 +75,10 @@ def _home_with_plan(cli, helpnext_home):
 def test_labels_weights_and_ignored(cli, helpnext_home):
     _, shown = _home_with_plan(cli, helpnext_home)
     with open_store(helpnext_home) as store:
-        record(store, shown["introduce"]["id"], "done", at=LATER)
-        record(store, shown["share_article"]["id"], "skipped", at=LATER)
-        record(store, shown["congratulate"]["id"], "snoozed", days=7, at=LATER)
-        record(store, shown["check_in"]["id"], "never", at=LATER)
+        record(store, shown["introduce"]["id"], "done", acts=BY_NAME, at=LATER)
+        record(store, shown["share_article"]["id"], "skipped", acts=BY_NAME, at=LATER)
+        record(store, shown["congratulate"]["id"], "snoozed", acts=BY_NAME, days=7, at=LATER)
+        record(store, shown["check_in"]["id"], "never", acts=BY_NAME, at=LATER)
         owner = store.owner_id()
         assert pref.training_rows(store, owner, AS_OF + timedelta(hours=3)).height == 0
         same_day = pref.training_rows(store, owner, AS_OF + timedelta(hours=12))
@@ -115,7 +116,7 @@ def test_inverse_propensity_weights_are_clipped(helpnext_home):
 def test_too_little_feedback_trains_nothing(cli, helpnext_home):
     _, shown = _home_with_plan(cli, helpnext_home)
     with open_store(helpnext_home) as store:
-        record(store, shown["introduce"]["id"], "done", at=LATER)
+        record(store, shown["introduce"]["id"], "done", acts=BY_NAME, at=LATER)
         result = pref.train_preference(store, as_of=AS_OF + timedelta(days=2))
         assert store.scalar("SELECT count(*) FROM preference_models") == 0
     assert not result.trained and not result.promoted

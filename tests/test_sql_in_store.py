@@ -26,13 +26,7 @@ STORE = Path("recommender/store")
 # queries still to move into recommender/store (issue 16, done-means 3)
 KNOWN_ELSEWHERE = {
     "pipelines/ingest/linkedin/messages.py",
-    "recommender/actions/check_in.py",
-    "recommender/actions/congratulate.py",
-    "recommender/actions/context.py",
-    "recommender/actions/introduce.py",
-    "recommender/actions/reciprocate.py",
     "recommender/personal_eval.py",
-    "recommender/plan/daily.py",
     "recommender/plan/demo.py",
     "recommender/preference.py",
     "recommender/registry.py",

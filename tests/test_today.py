@@ -131,7 +131,8 @@ def test_demo_extras_give_every_kind_of_act(helpnext_home):
     from conftest import REPO
 
     from pipelines.ingest.linkedin.export import import_linkedin
-    from recommender.actions.context import ACTIONS, build_context
+    from recommender.actions.context import build_context
+    from recommender.actions.registry import names
     from recommender.plan.daily import all_candidates
     from recommender.plan.demo import build_demo_extras
     from recommender.store.importer import apply_batch
@@ -151,7 +152,7 @@ def test_demo_extras_give_every_kind_of_act(helpnext_home):
         assert store.scalar("SELECT count(*) FROM notes") == len(done["notes"])
         ctx = build_context(store, store.owner_id(), done["as_of"])
         kinds = set(all_candidates(ctx)["action"].to_list())
-    assert kinds == set(ACTIONS)
+    assert kinds == set(names())
 
 
 def test_a_merged_contact_counts_for_the_one_it_was_merged_into(helpnext_home):

@@ -13,6 +13,7 @@ import math
 import polars as pl
 
 from recommender.actions.context import PlanContext, candidates_frame, day, first_name
+from recommender.store.history import met_contacts
 
 MIN_EVENTS = 4
 MIN_OVERDUE = 2.0
@@ -27,20 +28,11 @@ def fit_of(n_events: int, overdue: float) -> float:
     return strength * due
 
 
-def _met(ctx: PlanContext) -> list[int]:
-    """Contacts the owner met before ``as_of``: a meeting is an exchange both ways, so a
-    calendar-only history (one side organises every meeting) still has ties to check on."""
-    rows = ctx.store.con.execute(
-        "SELECT DISTINCT coalesce(c.merged_into, c.contact_id) FROM interactions i "
-        "JOIN contacts c USING (contact_id) "
-        "WHERE i.owner_id = ? AND i.channel = 'meeting' AND i.ts < ?",
-        [ctx.owner, ctx.as_of],
-    ).fetchall()
-    return [int(r[0]) for r in rows]
-
-
 def candidates(ctx: PlanContext) -> pl.DataFrame:
-    both_ways = ((pl.col("n_in") > 0) & (pl.col("n_out") > 0)) | pl.col("contact").is_in(_met(ctx))
+    # a meeting is an exchange both ways, so a calendar-only history (one side organises
+    # every meeting) still has ties to check on
+    met = met_contacts(ctx.store, ctx.owner, ctx.as_of)
+    both_ways = ((pl.col("n_in") > 0) & (pl.col("n_out") > 0)) | pl.col("contact").is_in(met)
     due = ctx.stats.filter(
         pl.col("contact").is_in(ctx.pool)
         & (pl.col("n_events") >= MIN_EVENTS)

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from recommender.actions.context import PlanContext, candidates_frame, day, first_name
+from recommender.store.history import new_roles
+from recommender.store.profiles import connected_before
 
 RECENT_DAYS = 45.0
 HALF_LIFE_DAYS = 30.0
@@ -40,14 +42,7 @@ def _role(position: str | None, company: str | None) -> str:
 
 
 def candidates(ctx: PlanContext) -> pl.DataFrame:
-    events = ctx.store.frame(
-        """SELECT coalesce(c.merged_into, e.contact_id) AS contact, e.ts, e.old_company,
-                  e.old_position, e.new_company, e.new_position
-           FROM events e JOIN contacts c USING (contact_id)
-           WHERE e.owner_id = ? AND e.kind = 'new_role' AND e.ts < ?
-           ORDER BY e.ts""",
-        [ctx.owner, ctx.as_of],
-    )
+    events = new_roles(ctx.store, ctx.owner, ctx.as_of)
     past = ctx.past_suggestions().filter(pl.col("action") == "congratulate")
     last_congrats = {
         r["contact"]: r["as_of"]
@@ -89,12 +84,7 @@ def candidates(ctx: PlanContext) -> pl.DataFrame:
                 f"(seen {day(e['ts'])})",
                 ctx.as_of - timedelta(days=30),
             )
-    connected = ctx.store.frame(
-        "SELECT contact_id AS contact, display_name AS name, connected_on FROM contacts "
-        "WHERE owner_id = ? AND merged_into IS NULL AND connected_on IS NOT NULL "
-        "AND connected_on < ? AND list_contains(?, contact_id)",
-        [ctx.owner, ctx.as_of, ctx.pool],
-    )
+    connected = connected_before(ctx.store, ctx.owner, ctx.as_of, ctx.pool)
     for r in connected.iter_rows(named=True):
         years = _anniversary(r["connected_on"], ctx.as_of)
         if years:

@@ -1,4 +1,5 @@
-"""Give-first acts, one module each. Every action takes a :class:`PlanContext` and returns
+"""The plan's context, shared by the give-first acts (one module each, listed in
+:mod:`recommender.actions.registry`). Every action takes a :class:`PlanContext` and returns
 candidates: one row per (contact, act) with ``fit`` in [0, 1] (how well the act fits now),
 an optional ``who`` override, the item or partner, and a one-sentence ``reason`` quoting
 the evidence.
@@ -16,12 +17,11 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from recommender.engagement import HALF_LIFE_DAYS, HEURISTIC_VERSION, serving_key
-from recommender.store import plan_cache
+from recommender.store import history, plan_cache, profiles
 from recommender.store.db import Store
 from recommender.store.plan_cache import HISTORY_COLUMNS
+from recommender.store.suggestions import suggestions_before
 
-ACTIONS = ("reciprocate", "congratulate", "introduce", "send_job", "share_article", "check_in")
-GIVE_ACTIONS = {"share_article", "send_job", "introduce", "reciprocate"}
 POOL_SIZE = 300
 MAX_LOOKING = 200
 
@@ -121,11 +121,7 @@ class PlanContext:
         return rows[contact]
 
     def _contact_only(self, contact: int) -> dict:
-        rows = self.store.frame(
-            "SELECT contact_id AS contact, display_name AS name, company, position, "
-            "connected_on FROM contacts WHERE contact_id = ?",
-            [contact],
-        ).to_dicts()
+        rows = profiles.contact_rows(self.store, contact)
         base = dict.fromkeys(self.stats.columns)
         base.update({"n_events": 0, "n_out": 0, "n_in": 0, "engagement": 0.0, "who": 0.0})
         if rows:
@@ -139,23 +135,13 @@ class PlanContext:
     def tags(self) -> pl.DataFrame:
         """``contact, tag`` for tags created before as_of."""
         if "tags" not in self._cache:
-            self._cache["tags"] = self.store.frame(
-                "SELECT t.contact_id AS contact, t.tag FROM tags t JOIN contacts c "
-                "USING (contact_id) WHERE c.owner_id = ? AND t.created_at < ? "
-                "AND c.merged_into IS NULL ORDER BY contact, tag",
-                [self.owner, self.as_of],
-            ).with_columns(pl.col("contact").cast(pl.Int64))
+            self._cache["tags"] = profiles.tags_before(self.store, self.owner, self.as_of)
         return self._cache["tags"]
 
     def notes(self) -> pl.DataFrame:
         """``contact, kind, text`` for notes written before as_of."""
         if "notes" not in self._cache:
-            self._cache["notes"] = self.store.frame(
-                "SELECT n.contact_id AS contact, n.kind, n.text FROM notes n JOIN contacts c "
-                "USING (contact_id) WHERE n.owner_id = ? AND n.created_at < ? "
-                "AND c.merged_into IS NULL ORDER BY n.note_id",
-                [self.owner, self.as_of],
-            ).with_columns(pl.col("contact").cast(pl.Int64))
+            self._cache["notes"] = profiles.notes_before(self.store, self.owner, self.as_of)
         return self._cache["notes"]
 
     def needs(self) -> pl.DataFrame:
@@ -171,11 +157,7 @@ class PlanContext:
             .filter(pl.col("kind").is_in(["need", "note", "interest"]))
             .select("contact", "text", pl.lit("note").alias("src"))
         )
-        positions = self.store.frame(
-            "SELECT contact_id AS contact, position AS text, 'position' AS src FROM contacts "
-            "WHERE owner_id = ? AND merged_into IS NULL AND position IS NOT NULL",
-            [self.owner],
-        ).with_columns(pl.col("contact").cast(pl.Int64))
+        positions = profiles.positions(self.store, self.owner)
         messages = self._need_messages()
         evidence = pl.concat(
             [tags, notes, positions.select(tags.columns), messages.select(tags.columns)],
@@ -211,20 +193,8 @@ class PlanContext:
         """``contact, text, src``: what contacts wrote in the last ``NEED_MESSAGE_DAYS``
         that says they look for work or hire, quoted around the words that say so."""
         pattern = "|".join(MESSAGE_LOOKING + MESSAGE_HIRING)
-        found = self.store.frame(
-            """SELECT coalesce(c.merged_into, i.contact_id) AS contact, i.ts,
-                      regexp_extract(lower(i.body), ?) AS hit, i.body
-               FROM interactions i JOIN contacts c USING (contact_id)
-               WHERE i.owner_id = ? AND i.direction = 'in' AND i.ts < ? AND i.ts >= ?
-                 AND i.body IS NOT NULL AND regexp_matches(lower(i.body), ?)
-               ORDER BY i.ts DESC""",
-            [
-                f"({pattern})",
-                self.owner,
-                self.as_of,
-                recent(self.as_of, NEED_MESSAGE_DAYS),
-                pattern,
-            ],
+        found = history.messages_matching(
+            self.store, self.owner, self.as_of, recent(self.as_of, NEED_MESSAGE_DAYS), pattern
         )
         rows = []
         for r in found.unique("contact", keep="first", maintain_order=True).iter_rows(named=True):
@@ -259,48 +229,15 @@ class PlanContext:
         key = ("profiles", tuple(contacts))
         if key in self._cache:
             return self._cache[key]
-        frame = self.store.frame(
-            """WITH pool AS (SELECT unnest(?::BIGINT[]) AS contact),
-               msgs AS (
-                   SELECT coalesce(c.merged_into, i.contact_id) AS contact,
-                          concat_ws(' ', i.subject, i.body, i.detail) AS txt,
-                          row_number() OVER (PARTITION BY coalesce(c.merged_into, i.contact_id)
-                                             ORDER BY i.ts DESC) AS k
-                   FROM interactions i JOIN contacts c USING (contact_id)
-                   WHERE i.owner_id = ? AND i.ts < ?
-                     AND coalesce(c.merged_into, i.contact_id) IN (SELECT contact FROM pool)
-                     AND (i.subject IS NOT NULL OR i.body IS NOT NULL OR i.detail IS NOT NULL)),
-               m AS (SELECT contact, string_agg(txt, ' ') AS txt FROM msgs WHERE k <= 30
-                     GROUP BY contact),
-               t AS (SELECT contact_id AS contact, string_agg(tag, ' ; ') AS txt FROM tags
-                     WHERE created_at < ? GROUP BY contact_id),
-               n AS (SELECT contact_id AS contact, string_agg(text, ' ; ') AS txt FROM notes
-                     WHERE owner_id = ? AND created_at < ? GROUP BY contact_id)
-               SELECT p.contact,
-                      concat_ws(' ', c.position, c.position, c.company, c.industry, c.notes,
-                                t.txt, t.txt, n.txt, n.txt, m.txt) AS doc
-               FROM pool p JOIN contacts c ON c.contact_id = p.contact
-               LEFT JOIN t ON t.contact = p.contact
-               LEFT JOIN n ON n.contact = p.contact
-               LEFT JOIN m ON m.contact = p.contact
-               ORDER BY p.contact""",
-            [contacts, self.owner, self.as_of, self.as_of, self.owner, self.as_of],
-        ).with_columns(pl.col("contact").cast(pl.Int64), pl.col("doc").fill_null(""))
+        frame = profiles.profile_docs(self.store, self.owner, self.as_of, contacts)
         self._cache[key] = frame
         return frame
 
     def past_suggestions(self) -> pl.DataFrame:
         """Suggestions shown before the day of as_of."""
         if "past" not in self._cache:
-            self._cache["past"] = self.store.frame(
-                "SELECT suggestion_id, as_of, contact_id AS contact, action, item_id, "
-                "partner_contact_id AS partner, status, status_at, snoozed_until "
-                "FROM suggestions WHERE owner_id = ? AND as_of < ?",
-                [self.owner, start_of_day(self.as_of)],
-            ).with_columns(
-                pl.col("contact").cast(pl.Int64),
-                pl.col("item_id").cast(pl.Int64),
-                pl.col("partner").cast(pl.Int64),
+            self._cache["past"] = suggestions_before(
+                self.store, self.owner, start_of_day(self.as_of)
             )
         return self._cache["past"]
 
@@ -310,16 +247,7 @@ class PlanContext:
         if "given" in self._cache:
             return self._cache["given"]
         past = self.past_suggestions().filter(pl.col("item_id").is_not_null())
-        shared = self.store.frame(
-            """SELECT DISTINCT coalesce(c.merged_into, i.contact_id) AS contact, it.item_id
-               FROM interactions i JOIN contacts c USING (contact_id)
-               JOIN items it ON (it.url IS NOT NULL AND (
-                        contains(coalesce(i.detail, ''), it.url)
-                        OR contains(coalesce(i.body, ''), it.url)))
-                    OR coalesce(i.detail, '') = it.title OR coalesce(i.subject, '') = it.title
-               WHERE i.owner_id = ? AND i.channel = 'share' AND i.ts < ?""",
-            [self.owner, self.as_of],
-        )
+        shared = history.items_shared(self.store, self.owner, self.as_of)
         given = pl.concat(
             [
                 past.select("contact", "item_id"),
@@ -377,11 +305,7 @@ def contact_stats(
         )
         .collect()
     )
-    people = store.frame(
-        "SELECT contact_id AS contact, display_name AS name, company, position, connected_on "
-        "FROM contacts WHERE owner_id = ?",
-        [owner],
-    ).with_columns(pl.col("contact").cast(pl.Int64))
+    people = profiles.people(store, owner)
     span = (pl.col("last_ts") - pl.col("first_ts")).dt.total_microseconds() / 86_400e6
     return (
         agg.join(people, on="contact", how="inner")

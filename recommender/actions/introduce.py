@@ -16,6 +16,7 @@ import polars as pl
 
 from recommender.actions.context import PlanContext, candidates_frame, first_name
 from recommender.actions.share_article import shared_terms
+from recommender.store.history import thread_members
 
 K_NEIGHBOURS = 20
 WARM_DAYS = 120.0
@@ -47,14 +48,7 @@ def warm_ties(ctx: PlanContext, contacts: list[int] | None = None) -> pl.DataFra
 
 def shared_thread_pairs(ctx: PlanContext, contacts: list[int]) -> set[tuple[int, int]]:
     """(a, b), a < b, for contacts that appear in one conversation thread or meeting."""
-    rows = ctx.store.frame(
-        """WITH pool AS (SELECT unnest(?::BIGINT[]) AS contact)
-           SELECT DISTINCT i.thread, coalesce(c.merged_into, i.contact_id) AS contact
-           FROM interactions i JOIN contacts c USING (contact_id)
-           JOIN pool p ON p.contact = coalesce(c.merged_into, i.contact_id)
-           WHERE i.owner_id = ? AND i.ts < ? AND i.thread IS NOT NULL""",
-        [contacts, ctx.owner, ctx.as_of],
-    ).with_columns(pl.col("contact").cast(pl.Int64))
+    rows = thread_members(ctx.store, ctx.owner, ctx.as_of, contacts)
     if rows.height == 0:
         return set()
     multi = rows.filter(pl.len().over("thread") >= 2)

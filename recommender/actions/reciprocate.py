@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from recommender.actions.context import PlanContext, candidates_frame, day, first_name
+from recommender.store.history import unreturned_gives
 
 HALF_LIFE_DAYS = 365.0
 VERBS = {
@@ -16,22 +17,7 @@ VERBS = {
 
 
 def candidates(ctx: PlanContext) -> pl.DataFrame:
-    gives = ctx.store.frame(
-        """WITH ev AS (
-               SELECT coalesce(c.merged_into, i.contact_id) AS contact, i.ts, i.direction,
-                      i.channel, i.is_give, i.detail
-               FROM interactions i JOIN contacts c USING (contact_id)
-               WHERE i.owner_id = ? AND i.ts < ? AND i.is_give),
-           back AS (SELECT contact, max(ts) AS last_out FROM ev WHERE direction = 'out'
-                    GROUP BY contact)
-           SELECT ev.contact, ev.ts, ev.channel, ev.detail
-           FROM ev LEFT JOIN back USING (contact)
-           WHERE ev.direction = 'in'
-             AND ev.channel IN ('endorsement', 'recommendation', 'introduction')
-             AND (back.last_out IS NULL OR ev.ts > back.last_out)
-           ORDER BY ev.contact, ev.ts""",
-        [ctx.owner, ctx.as_of],
-    )
+    gives = unreturned_gives(ctx.store, ctx.owner, ctx.as_of)
     if gives.height == 0:
         return candidates_frame([])
     per = (

@@ -17,9 +17,10 @@ FEEDBACK_VERBS = frozenset({"done", "skip", "snooze", "never"})
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if FEEDBACK_VERBS.intersection(args[:3]):
+        from recommender.actions.registry import BY_NAME
         from recommender.store.feedback import fast_cli
 
-        code = fast_cli(args)
+        code = fast_cli(args, BY_NAME)
         if code is not None:
             return code
     from recommender.cli.app import main as full_cli

@@ -70,11 +70,14 @@ def _answer(
     note: str | None = None,
     days: int | None = None,
 ) -> None:
+    from recommender.actions.registry import BY_NAME
     from recommender.store.db import open_store
     from recommender.store.feedback import describe, record
 
     with open_store(resolve_home(home)) as store:
-        answer = record(store, suggestion_id, outcome, note=note, days=days, at=parse_as_of(when))
+        answer = record(
+            store, suggestion_id, outcome, acts=BY_NAME, note=note, days=days, at=parse_as_of(when)
+        )
     if as_json:
         print_json(answer.as_dict())
         return

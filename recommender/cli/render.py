@@ -4,16 +4,8 @@ another: the daily plan as a table (``today``, ``demo``) and an import's result 
 
 from __future__ import annotations
 
+from recommender.actions.registry import label
 from recommender.cli.common import console, print_json
-
-ACTION_LABELS = {
-    "share_article": "share article",
-    "introduce": "introduce",
-    "send_job": "send job",
-    "congratulate": "congratulate",
-    "reciprocate": "give back",
-    "check_in": "check in",
-}
 
 
 def render_plan(plan) -> None:
@@ -32,7 +24,7 @@ def render_plan(plan) -> None:
     table.add_column("score", justify="right", no_wrap=True)
     for s in plan.as_dicts():
         who = s["name"] + (f"\n{s['company']}" if s["company"] else "")
-        act = ACTION_LABELS.get(s["action"], s["action"])
+        act = label(s["action"])
         if s["item"]:
             act += f": {s['item']['title']}" + (f"\n{s['item']['url']}" if s["item"]["url"] else "")
         elif s["partner"]:

@@ -23,13 +23,10 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from recommender.actions.context import (
-    ACTIONS,
-    CANDIDATE_SCHEMA,
-    PlanContext,
-    build_context,
-    start_of_day,
-)
+from recommender.actions.context import CANDIDATE_SCHEMA, PlanContext, build_context, start_of_day
+from recommender.actions.registry import BY_NAME, act, names
+from recommender.store import history, profiles
+from recommender.store import suggestions as stored
 from recommender.store.db import Store, utcnow
 
 COOL_DOWN_DAYS = 14
@@ -49,30 +46,9 @@ MULTI_OWNER_MESSAGE = (
 )
 
 
-def _action_modules():
-    from recommender.actions import (
-        check_in,
-        congratulate,
-        introduce,
-        reciprocate,
-        send_job,
-        share_article,
-    )
-
-    return {
-        "reciprocate": reciprocate,
-        "congratulate": congratulate,
-        "introduce": introduce,
-        "send_job": send_job,
-        "share_article": share_article,
-        "check_in": check_in,
-    }
-
-
-def all_candidates(ctx: PlanContext, actions: tuple[str, ...] = ACTIONS) -> pl.DataFrame:
+def all_candidates(ctx: PlanContext, actions: tuple[str, ...] = names()) -> pl.DataFrame:
     """Every action's candidates with ``who`` filled in and ``score``."""
-    modules = _action_modules()
-    frames = [modules[name].candidates(ctx) for name in actions]
+    frames = [act(name).candidates(ctx) for name in actions]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=CANDIDATE_SCHEMA)
     who = ctx.who().rename({"who": "_who"})
     return (
@@ -199,69 +175,25 @@ def save_suggestions(store: Store, ctx: PlanContext, chosen: pl.DataFrame) -> li
     day0 = start_of_day(ctx.as_of)
     ids: list[int] = []
     now = utcnow()
-    with store.transaction() as con:
+    with store.transaction():
         for r in chosen.iter_rows(named=True):
-            found = store.scalar(
-                """SELECT suggestion_id FROM suggestions
-                   WHERE owner_id = ? AND contact_id = ? AND action = ?
-                     AND item_id IS NOT DISTINCT FROM ? AND partner_contact_id IS NOT DISTINCT FROM ?
-                     AND as_of >= ? AND as_of < ?
-                   ORDER BY suggestion_id LIMIT 1""",
-                [
-                    ctx.owner,
-                    r["contact"],
-                    r["action"],
-                    r["item_id"],
-                    r["partner"],
-                    day0,
-                    day0 + timedelta(days=1),
-                ],
-            )
+            found = stored.same_pick_id(store, ctx.owner, r, day0, day0 + timedelta(days=1))
             if found is not None:
                 ids.append(int(found))
                 continue
-            new_id = store.next_id("suggestions", "suggestion_id")
-            con.execute(
-                """INSERT INTO suggestions (suggestion_id, as_of, owner_id, contact_id, action,
-                       item_id, partner_contact_id, score, reason, model_version, propensity,
-                       created_at, status, features)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)""",
-                [
-                    new_id,
-                    ctx.as_of,
-                    ctx.owner,
-                    r["contact"],
-                    r["action"],
-                    r["item_id"],
-                    r["partner"],
-                    r["score"],
-                    r["reason"],
-                    ctx.model_version,
-                    r.get("propensity", 1.0),
-                    now,
-                    r.get("features"),
-                ],
+            ids.append(
+                stored.add_suggestion(store, ctx.as_of, ctx.owner, r, ctx.model_version, now)
             )
-            ids.append(new_id)
     return ids
 
 
 def _decorate(store: Store, chosen: pl.DataFrame, ids: list[int]) -> pl.DataFrame:
     frame = chosen.with_columns(pl.Series("suggestion_id", ids, dtype=pl.Int64))
-    people = store.frame(
-        "SELECT contact_id AS contact, display_name AS name, company FROM contacts "
-        "WHERE list_contains(?, contact_id)",
-        [frame["contact"].to_list() + frame["partner"].drop_nulls().to_list()],
-    ).with_columns(pl.col("contact").cast(pl.Int64))
-    items = store.frame(
-        "SELECT item_id, title AS item_title, url AS item_url FROM items "
-        "WHERE list_contains(?, item_id)",
-        [frame["item_id"].drop_nulls().to_list()],
-    ).with_columns(pl.col("item_id").cast(pl.Int64))
-    status = store.frame(
-        "SELECT suggestion_id, status FROM suggestions WHERE list_contains(?, suggestion_id)",
-        [ids],
-    ).with_columns(pl.col("suggestion_id").cast(pl.Int64))
+    people = profiles.names_and_companies(
+        store, frame["contact"].to_list() + frame["partner"].drop_nulls().to_list()
+    )
+    items = stored.items_shown(store, frame["item_id"].drop_nulls().to_list())
+    status = stored.statuses(store, ids)
     partners = people.select(
         pl.col("contact").alias("partner"), pl.col("name").alias("partner_name")
     )
@@ -288,11 +220,9 @@ def build_plan(
     ``use_model=False`` ranks by the heuristic (e.g. when the model learned from later events)."""
     as_of = as_of or utcnow()
     owner = owner_id if owner_id is not None else store.owner_id(create=False)
-    if owner is None and store.scalar("SELECT count(*) FROM owners"):
+    if owner is None and profiles.has_owners(store):
         return Plan(as_of, 0, PLAN_VERSION, pl.DataFrame(), message=MULTI_OWNER_MESSAGE)
-    if owner is None or not store.scalar(
-        "SELECT count(*) FROM contacts WHERE owner_id = ?", [owner]
-    ):
+    if owner is None or not profiles.has_contacts(store, owner):
         return Plan(as_of, owner or 0, PLAN_VERSION, pl.DataFrame(), message=EMPTY_HOME_MESSAGE)
     ctx = build_context(store, owner, as_of, use_model=use_model, events=events)
     version = f"{ctx.model_version}+{PLAN_VERSION}"
@@ -341,7 +271,7 @@ def with_ranked_by(ctx: PlanContext, suggestions: pl.DataFrame) -> pl.DataFrame:
 
 def latest_activity(store: Store) -> datetime | None:
     """Just after the latest interaction (the natural --as-of of a sample home)."""
-    last = store.scalar("SELECT max(ts) FROM interactions")
+    last = history.latest_interaction(store)
     return None if last is None else last + timedelta(seconds=1)
 
 
@@ -372,74 +302,23 @@ def top_actions(
 
 # -- one contact: show and log ------------------------------------------------------------
 
-ACTION_CHANNELS = {
-    "share_article": "share",
-    "send_job": "share",
-    "introduce": "introduction",
-    "reciprocate": "endorsement",
-    "congratulate": "message",
-    "check_in": "message",
-}
-
 
 def contact_card(
     store: Store, contact: int, as_of: datetime | None = None, limit: int = 15
 ) -> dict:
     """Everything ``helpnext show`` prints about one contact, as of ``as_of``."""
     as_of = as_of or utcnow()
-    info = store.frame(
-        "SELECT contact_id, owner_id, display_name AS name, company, position, email, "
-        "linkedin_url, connected_on FROM contacts WHERE contact_id = ?",
-        [contact],
-    ).to_dicts()[0]
+    info = profiles.card_info(store, contact)
     owner = info["owner_id"]
-    ids = [contact] + store.frame(
-        "SELECT contact_id FROM contacts WHERE merged_into = ?", [contact]
-    )["contact_id"].to_list()
-    where = "owner_id = ? AND list_contains(?, contact_id) AND ts < ?"
-    params = [owner, ids, as_of]
-    timeline = store.frame(
-        f"SELECT ts, channel, direction, is_give, subject, body, detail FROM interactions "
-        f"WHERE {where} ORDER BY ts DESC LIMIT {int(limit)}",
-        params,
-    )
-    stats = store.frame(
-        f"""WITH d AS (SELECT DISTINCT ts::DATE AS d FROM interactions WHERE {where}),
-                g AS (SELECT d - lag(d) OVER (ORDER BY d) AS gap FROM d)
-            SELECT (SELECT count(*) FROM interactions WHERE {where}) AS n_events,
-                   (SELECT count(*) FROM interactions WHERE {where} AND direction = 'out') AS n_out,
-                   (SELECT count(*) FROM interactions WHERE {where} AND direction = 'in') AS n_in,
-                   (SELECT min(ts) FROM interactions WHERE {where}) AS first_ts,
-                   (SELECT max(ts) FROM interactions WHERE {where}) AS last_ts,
-                   (SELECT median(gap)::DOUBLE FROM g) AS rhythm_days""",
-        params * 6,
-    ).to_dicts()[0]
+    ids = [contact] + profiles.merged_into(store, contact)
+    timeline = history.timeline(store, owner, ids, as_of, limit)
+    stats = history.rhythm(store, owner, ids, as_of)
     last = stats["last_ts"]
     stats["days_since"] = None if last is None else round((as_of - last).total_seconds() / 86400, 1)
-    gives = store.frame(
-        f"SELECT ts, direction, channel, detail, subject, body FROM interactions WHERE {where} "
-        "AND is_give ORDER BY ts DESC",
-        params,
-    )
-    tags = store.frame(
-        "SELECT tag FROM tags WHERE list_contains(?, contact_id) AND created_at < ? ORDER BY tag",
-        [ids, as_of],
-    )["tag"].to_list()
-    notes = store.frame(
-        "SELECT kind, text, created_at FROM notes WHERE list_contains(?, contact_id) "
-        "AND created_at < ? ORDER BY created_at",
-        [ids, as_of],
-    ).to_dicts()
-    suggestions = store.frame(
-        """SELECT s.suggestion_id AS id, s.as_of, s.action, s.status, s.score, s.reason,
-                  it.title AS item, p.display_name AS partner
-           FROM suggestions s LEFT JOIN items it USING (item_id)
-           LEFT JOIN contacts p ON p.contact_id = s.partner_contact_id
-           WHERE (list_contains(?, s.contact_id) OR list_contains(?, s.partner_contact_id))
-             AND s.status IN ('open', 'snoozed')
-           ORDER BY s.as_of DESC""",
-        [ids, ids],
-    ).to_dicts()
+    gives = history.gives_with(store, owner, ids, as_of)
+    tags = profiles.tags_of(store, ids, as_of)
+    notes = profiles.notes_of(store, ids, as_of)
+    open_ones = stored.open_suggestions_with(store, ids)
     return {
         "contact": info,
         "rhythm": stats,
@@ -448,7 +327,7 @@ def contact_card(
         "gives_out": gives.filter(pl.col("direction") == "out").to_dicts(),
         "tags": tags,
         "notes": notes,
-        "open_suggestions": suggestions,
+        "open_suggestions": open_ones,
         "as_of": as_of,
     }
 
@@ -465,54 +344,38 @@ def log_interaction(
     for the same contact and action, if any, is marked done."""
     import hashlib
 
-    from recommender.actions.context import GIVE_ACTIONS
     from recommender.errors import UsageError
 
-    if action is not None and action not in ACTION_CHANNELS:
-        raise UsageError(f"--action {action!r} is not one of: {', '.join(ACTION_CHANNELS)}")
+    if action is not None and action not in BY_NAME:
+        raise UsageError(f"--action {action!r} is not one of: {', '.join(names())}")
     if not note.strip():
         raise UsageError("--note is empty: say what you did")
     when = when or utcnow()
-    owner = store.scalar("SELECT owner_id FROM contacts WHERE contact_id = ?", [contact])
-    channel = ACTION_CHANNELS.get(action, "note")
-    is_give = action in GIVE_ACTIONS
-    with store.transaction() as con:
-        open_one = con.execute(
-            """SELECT suggestion_id, item_id, partner_contact_id FROM suggestions
-               WHERE owner_id = ? AND contact_id = ? AND action = ? AND status = 'open'
-               ORDER BY as_of DESC LIMIT 1""",
-            [owner, contact, action or ""],
-        ).fetchall()
+    owner = profiles.owner_of(store, contact)
+    channel = "note" if action is None else act(action).channel
+    is_give = action is not None and act(action).gives
+    with store.transaction():
+        open_one = stored.latest_open(store, owner, contact, action or "")
         detail = None
         suggestion_id = None
         partner = None
-        if open_one:
-            suggestion_id, item_id, partner = open_one[0]
+        if open_one is not None:
+            suggestion_id, item_id, partner = open_one
             if item_id is not None:
-                found = con.execute(
-                    "SELECT coalesce(url, title) FROM items WHERE item_id = ?", [item_id]
-                ).fetchall()
-                detail = found[0][0] if found else None
+                detail = history.item_detail(store, item_id)
         people = [contact] + ([partner] if partner is not None else [])
         ids = []
         for person in people:
             uid = hashlib.md5(
                 f"log|{owner}|{person}|{when.isoformat()}|{action}|{note}".encode()
             ).hexdigest()
-            new_id = store.next_id("interactions", "interaction_id")
-            con.execute(
-                """INSERT INTO interactions (interaction_id, uid, owner_id, contact_id, ts,
-                       channel, direction, is_give, thread, n_participants, body, detail)
-                   VALUES (?, ?, ?, ?, ?, ?, 'out', ?, NULL, 2, ?, ?)
-                   ON CONFLICT DO NOTHING""",
-                [new_id, uid, owner, person, when, channel, is_give, note, detail],
+            ids.append(
+                history.add_logged_interaction(
+                    store, uid, owner, person, when, channel, is_give, note, detail
+                )
             )
-            ids.append(new_id)
         if suggestion_id is not None:
-            con.execute(
-                "UPDATE suggestions SET status = 'done', status_at = ? WHERE suggestion_id = ?",
-                [utcnow(), suggestion_id],
-            )
+            stored.mark_done(store, suggestion_id, utcnow())
     return {
         "interaction_ids": ids,
         "contact_id": contact,

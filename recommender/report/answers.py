@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from recommender.actions.registry import report_label
 from recommender.report import svg
 from recommender.report.section import Section, Table, day, pct, plural
 
@@ -19,14 +20,6 @@ OUTCOME_COLORS = {
     "unanswered": svg.MUTED,
 }
 WEEKS_SHOWN = 12
-ACT_LABELS = {
-    "share_article": "share an article",
-    "introduce": "introduce",
-    "send_job": "send a job",
-    "congratulate": "congratulate",
-    "reciprocate": "give back",
-    "check_in": "check in",
-}
 
 
 def _counts(frame: pl.DataFrame, by: str) -> dict:
@@ -71,7 +64,7 @@ def answers_section(suggestions: pl.DataFrame, as_of: datetime) -> Section:
             "By act",
             ["act", "shown", *OUTCOMES[:-1], "unanswered", "done rate"],
             [
-                [ACT_LABELS.get(a, a), sum(by_act[a].values())]
+                [report_label(a), sum(by_act[a].values())]
                 + [by_act[a][o] for o in OUTCOMES]
                 + [pct(by_act[a]["done"], sum(by_act[a].values()))]
                 for a in acts
@@ -124,7 +117,7 @@ def _takeaway(suggestions: pl.DataFrame, by_act: dict, acts: list[str]) -> str:
     best_text = (
         ""
         if best is None
-        else f"; you follow through most on {ACT_LABELS.get(best, best)} "
+        else f"; you follow through most on {report_label(best)} "
         f"({by_act[best]['done']} of {sum(by_act[best].values())})"
     )
     return (
@@ -142,13 +135,13 @@ def week_section(plan) -> Section:
     rows = plan.as_dicts()
     names = []
     for s in rows:
-        act = ACT_LABELS.get(s["action"], s["action"])
+        act = report_label(s["action"])
         if s["item"]:
             act += f": {s['item']['title']}"
         elif s["partner"]:
             act += f" to {s['partner']['name']}"
         s["act"] = act
-        names.append(f"{s['name']} · {ACT_LABELS.get(s['action'], s['action'])}")
+        names.append(f"{s['name']} · {report_label(s['action'])}")
     section.charts.append(
         svg.hbars(
             names,
@@ -168,7 +161,7 @@ def week_section(plan) -> Section:
             ],
         )
     )
-    kinds = sorted({ACT_LABELS.get(s["action"], s["action"]) for s in rows})
+    kinds = sorted({report_label(s["action"]) for s in rows})
     section.takeaway = (
         f"Next: {plural(len(rows), 'person', 'people')}, starting with {rows[0]['name']} "
         f"({rows[0]['act']}); acts: {', '.join(kinds)}."

@@ -12,8 +12,10 @@ scikit-learn, so recording an answer stays well under half a second.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from recommender.asof import parse_as_of
 from recommender.errors import HelpnextError, NotFoundError, UsageError
@@ -22,18 +24,16 @@ from recommender.store.db import Store, utcnow
 OUTCOMES = ("done", "skipped", "snoozed", "never")
 # the suggestion status each outcome leaves
 STATUS = {"done": "done", "skipped": "skipped", "snoozed": "snoozed", "never": "never"}
-# the interaction 'done' records, by action (reciprocate: see _channel)
-DONE_CHANNELS = {
-    "share_article": "share",
-    "send_job": "share",
-    "introduce": "introduction",
-    "congratulate": "message",
-    "reciprocate": "endorsement",
-    "check_in": "message",
-}
-# kept in step with recommender.actions.context.GIVE_ACTIONS (not imported: it pulls in polars)
-GIVE_ACTIONS = frozenset({"share_article", "send_job", "introduce", "reciprocate"})
 MAX_SNOOZE_DAYS = 365
+
+
+class ActInfo(Protocol):
+    """What ``done`` needs of an act (``recommender.actions.registry.Act``, passed in by
+    the caller: the store sits below the acts and does not import them)."""
+
+    gives: bool
+
+    def done_channel(self, reason: str | None) -> str: ...
 
 
 class AlreadyAnsweredError(HelpnextError):
@@ -55,11 +55,13 @@ class Answer:
         return asdict(self)
 
 
-def _channel(action: str, reason: str | None) -> str:
-    """Giving back an endorsement is an endorsement; any other give-back is a message."""
-    if action == "reciprocate":
-        return "endorsement" if "endors" in (reason or "").lower() else "message"
-    return DONE_CHANNELS.get(action, "message")
+def _channel_and_give(acts: Mapping[str, ActInfo], action: str, reason: str | None):
+    """(the interaction channel, whether it is a give) that 'done' records for ``action``:
+    a message and no give for an act the registry does not know."""
+    found = acts.get(action)
+    if found is None:
+        return "message", False
+    return found.done_channel(reason), found.gives
 
 
 def record(
@@ -67,13 +69,15 @@ def record(
     suggestion_id: int,
     outcome: str,
     *,
+    acts: Mapping[str, ActInfo],
     note: str | None = None,
     days: int | None = None,
     at: datetime | None = None,
 ) -> Answer:
     """Record the owner's answer to suggestion ``suggestion_id`` (one transaction).
 
-    ``at`` is when it happened (default now). ``days`` is required for ``snoozed``.
+    ``acts``: the registry's acts by name (``recommender.actions.registry.BY_NAME``), for
+    the channel and give flag of a 'done'. ``at`` is when it happened (default now). ``days`` is required for ``snoozed``.
     Raises :class:`NotFoundError` for an unknown id and :class:`AlreadyAnsweredError` for
     one answered before.
     """
@@ -89,7 +93,16 @@ def record(
         interaction_ids: list[int] = []
         if outcome == "done":
             interaction_ids = _record_give(
-                store, suggestion_id, owner, contact, action, item_id, partner, reason, note, at
+                store,
+                suggestion_id,
+                owner,
+                contact,
+                action,
+                item_id,
+                partner,
+                _channel_and_give(acts, action, reason),
+                note,
+                at,
             )
         feedback_id = store.next_id("suggestion_feedback", "feedback_id")
         con.execute(
@@ -165,12 +178,13 @@ def _record_give(
     action: str,
     item_id: int | None,
     partner: int | None,
-    reason: str | None,
+    channel_and_give: tuple[str, bool],
     note: str | None,
     at: datetime,
 ) -> list[int]:
     """The interaction(s) a 'done' stands for: to the contact, and to the partner of an
-    introduction. Inside the caller's transaction."""
+    introduction, on the act's channel (``channel_and_give``). Inside the caller's
+    transaction."""
     con = store.con
     detail = None
     if item_id is not None:
@@ -184,7 +198,7 @@ def _record_give(
         ).fetchall()
         detail = found[0][0] if found else None
     body = note or f"{action.replace('_', ' ')} (suggestion #{suggestion_id})"
-    channel = _channel(action, reason)
+    channel, is_give = channel_and_give
     people = [contact] + ([partner] if action == "introduce" and partner is not None else [])
     ids = []
     for person in people:
@@ -201,7 +215,7 @@ def _record_give(
             """INSERT INTO interactions (interaction_id, uid, owner_id, contact_id, ts, channel,
                    direction, is_give, thread, n_participants, body, detail)
                VALUES (?, ?, ?, ?, ?, ?, 'out', ?, NULL, 2, ?, ?)""",
-            [new_id, uid, owner, person, at, channel, action in GIVE_ACTIONS, body, person_detail],
+            [new_id, uid, owner, person, at, channel, is_give, body, person_detail],
         )
         ids.append(new_id)
     return ids
@@ -243,13 +257,13 @@ def describe(answer: Answer) -> str:
     return f"Suggestion #{answer.suggestion_id} {SAID[answer.outcome]}{extra}."
 
 
-def fast_cli(argv: list[str]) -> int | None:
+def fast_cli(argv: list[str], acts: Mapping[str, ActInfo]) -> int | None:
     """Answer ``[--home DIR] done|skip|snooze|never ID [--note T] [--as-of D] [--days N]
     [--json]`` without loading Typer, Rich or Pydantic (a third of a second of start-up).
 
     Returns the exit code, or None when ``argv`` is anything else (help, other commands,
     an option it does not know): the caller then runs the full command line, which gives
-    the same answer for these commands, only later.
+    the same answer for these commands, only later. ``acts``: as for :func:`record`.
     """
     import json
     import sys
@@ -286,7 +300,13 @@ def fast_cli(argv: list[str]) -> int | None:
             return None
         with open_store(options.get("--home") or home) as store:
             answer = record(
-                store, suggestion_id, VERBS[verb], note=options.get("--note"), days=days, at=at
+                store,
+                suggestion_id,
+                VERBS[verb],
+                acts=acts,
+                note=options.get("--note"),
+                days=days,
+                at=at,
             )
     except HelpnextError as err:
         sys.stderr.write(f"helpnext: error: {err}\n")
