@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from recommender.actions.registry import names
 from recommender.cli.common import (
     AsOfOption,
     HomeOption,
@@ -262,8 +263,7 @@ def log(
         str | None,
         typer.Option(
             "--action",
-            help="The act: share_article, send_job, introduce, reciprocate, congratulate, "
-            "check_in. Gives are recorded as gives.",
+            help=f"The act: {', '.join(names())}. Gives are recorded as gives.",
         ),
     ] = None,
     date: Annotated[
