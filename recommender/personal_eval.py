@@ -117,6 +117,7 @@ def evaluate_owner(
 ) -> dict:
     """One owner alone in a fresh home: metrics per cutoff and their means."""
     from recommender.store.db import PERSONAL_OWNER, open_store
+    from recommender.store.lookup import csv_keys
 
     per_cutoff = []
     with tempfile.TemporaryDirectory(prefix="helpnext-personal-") as tmp:
@@ -126,11 +127,8 @@ def evaluate_owner(
         _import(home, path)
         with open_store(home, read_only=True) as store:
             owner_id = store.owner_id(PERSONAL_OWNER, create=False)
-            keys = store.frame(
-                "SELECT key, contact_id FROM identities WHERE owner_id = ? AND key LIKE 'csv:%'",
-                [owner_id],
-            )
-        log_ids = {int(c): int(k[4:]) for k, c in zip(keys["key"], keys["contact_id"], strict=True)}
+            keys = csv_keys(store, owner_id)
+        log_ids = {int(c): int(k[4:]) for k, c in keys}
         mine = events.filter(pl.col("owner") == owner)
         for t in cutoffs:
             frame, selection = _home_at(home, t, horizon, log_ids)

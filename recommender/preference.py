@@ -31,6 +31,9 @@ import polars as pl
 
 from pipelines.preference.features import DEFAULT_C, feature_dict, reason_kind
 from recommender.store.db import Store, utcnow
+from recommender.store.models import preference_models, promoted_model_id, record_preference_model
+from recommender.store.profiles import owner_companies
+from recommender.store.suggestions import answered_features
 
 MODEL_NAME = "preference"
 PREFERENCE_WEIGHT = 0.8
@@ -46,15 +49,6 @@ C_GRID = (0.1, 0.3, 1.0)  # regularisation, chosen on the newest part of the tra
 LABELS = {"done": 1, "skipped": 0, "never": 0}
 
 # -- features ----------------------------------------------------------------------------
-
-
-def _owner_companies(store: Store, owner: int) -> list[str]:
-    rows = store.con.execute(
-        "SELECT DISTINCT lower(trim(company)) FROM owner_positions "
-        "WHERE owner_id = ? AND company IS NOT NULL",
-        [owner],
-    ).fetchall()
-    return sorted(r[0] for r in rows if r[0])
 
 
 def add_features(ctx, candidates: pl.DataFrame) -> pl.DataFrame:
@@ -75,7 +69,7 @@ def add_features(ctx, candidates: pl.DataFrame) -> pl.DataFrame:
         pl.col("engagement").alias("_engagement"),
     )
     tags = ctx.tags().group_by("contact").agg(pl.col("tag").sort().alias("_tags"))
-    companies = _owner_companies(ctx.store, ctx.owner)
+    companies = owner_companies(ctx.store, ctx.owner)
     frame = candidates.join(stats, on="contact", how="left").join(tags, on="contact", how="left")
     rows = []
     for r in frame.iter_rows(named=True):
@@ -152,14 +146,6 @@ def __getattr__(name: str):
 
 def home_of(store: Store) -> Path:
     return Path(store.path).parent
-
-
-def promoted_model_id(store: Store, owner: int) -> str | None:
-    return store.scalar(
-        "SELECT model_id FROM preference_models WHERE owner_id = ? AND promoted "
-        "ORDER BY trained_at DESC, model_id DESC LIMIT 1",
-        [owner],
-    )
 
 
 def load_promoted(store: Store, owner: int):
@@ -247,18 +233,7 @@ class PreferenceResult:
 def training_rows(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
     """One row per shown suggestion with a label as of ``as_of``: ``suggestion_id, shown_at,
     outcome, label, weight, propensity, features`` (weight = IPS x label weight)."""
-    frame = store.frame(
-        """WITH f AS (SELECT suggestion_id, arg_min(outcome, answered_at) AS outcome
-                      FROM suggestion_feedback WHERE answered_at < ? GROUP BY suggestion_id)
-           SELECT s.suggestion_id, s.as_of AS shown_at, s.propensity, s.features,
-                  coalesce(f.outcome,
-                           CASE WHEN s.status <> 'open' AND s.status_at < ? THEN s.status END)
-                      AS outcome
-           FROM suggestions s LEFT JOIN f USING (suggestion_id)
-           WHERE s.owner_id = ? AND s.features IS NOT NULL AND s.as_of < ?
-           ORDER BY s.as_of, s.suggestion_id""",
-        [as_of, as_of, owner, as_of],
-    )
+    frame = answered_features(store, owner, as_of)
     if frame.height == 0:
         return frame
     ignored_by = as_of - timedelta(days=1)
@@ -453,26 +428,22 @@ def _record_comparison(
     promoted: bool,
 ) -> None:
     """The candidate's row in ``preference_models``: its split, scores and the outcome."""
-    with store.transaction() as con:
-        con.execute(
-            """INSERT INTO preference_models (model_id, owner_id, trained_at, as_of,
-                   trained_until, n_train, n_test, metrics, compared_with, promoted,
-                   artifact_sha256)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                card["model_id"],
-                owner,
-                utcnow(),
-                as_of,
-                train["shown_at"].max(),
-                train.height,
-                test.height,
-                json.dumps(metrics, sort_keys=True),
-                compared_with,
-                promoted,
-                card["artifact_sha256"],
-            ],
-        )
+    record_preference_model(
+        store,
+        {
+            "model_id": card["model_id"],
+            "owner_id": owner,
+            "trained_at": utcnow(),
+            "as_of": as_of,
+            "trained_until": train["shown_at"].max(),
+            "n_train": train.height,
+            "n_test": test.height,
+            "metrics": json.dumps(metrics, sort_keys=True),
+            "compared_with": compared_with,
+            "promoted": promoted,
+            "artifact_sha256": card["artifact_sha256"],
+        },
+    )
 
 
 # -- history -------------------------------------------------------------------------------
@@ -505,10 +476,7 @@ def model_history(store: Store, home: Path | str) -> list[dict]:
         newest[row["kind"]] = row
     for row in newest.values():
         row["in_use"] = True
-    prefs = store.con.execute(
-        "SELECT model_id, owner_id, trained_at, metrics, compared_with, promoted "
-        "FROM preference_models ORDER BY trained_at, model_id"
-    ).fetchall()
+    prefs = preference_models(store)
     in_use = {}
     for model_id, owner, _, _, _, promoted in prefs:
         if promoted:

@@ -37,6 +37,7 @@ from typing import Any
 
 from pipelines.cards import card_digest as _card_digest
 from recommender.errors import ModelIntegrityError, NotFoundError, StaleModelError, StoreError
+from recommender.store.models import record_model_file, recorded_cards
 from recommender.store.paths import ensure_home, models_dir, private_dir
 
 CARD_VERSION = 1
@@ -231,12 +232,6 @@ NOT_RECORDED = (
 )
 
 
-def recorded_cards(store) -> dict[str, str]:
-    """model_id -> card sha256 of every model the store recorded (table ``model_files``)."""
-    rows = store.con.execute("SELECT model_id, card_sha256 FROM model_files").fetchall()
-    return {str(m): str(h) for m, h in rows}
-
-
 def home_records(home: Path) -> dict[str, str]:
     """:func:`recorded_cards` of ``home``'s store (opened read-only for the look-up)."""
     from recommender.store.db import open_store
@@ -248,11 +243,9 @@ def home_records(home: Path) -> dict[str, str]:
 def record_model(store, card: dict[str, Any], how: str = "saved") -> None:
     """Record a saved model's card checksum in the store: the daily path uses only
     models whose card matches."""
-    with store.transaction():
-        store.con.execute(
-            "INSERT OR REPLACE INTO model_files VALUES (?, ?, ?, ?, ?)",
-            [card["model_id"], card.get("name", ""), card["card_sha256"], _utcnow(), how],
-        )
+    record_model_file(
+        store, card["model_id"], card.get("name", ""), card["card_sha256"], _utcnow(), how
+    )
 
 
 def record_found_models(store) -> None:
@@ -568,9 +561,3 @@ def prune_models(home: Path, keep: set[str] | frozenset = frozenset(), last: int
                     path.unlink(missing_ok=True)
             removed.append(model_id)
     return removed
-
-
-def promoted_ids(store) -> set[str]:
-    """Ids of every promoted preference model in ``store`` (never pruned)."""
-    rows = store.con.execute("SELECT model_id FROM preference_models WHERE promoted").fetchall()
-    return {str(r[0]) for r in rows}

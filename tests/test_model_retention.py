@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sklearn.linear_model import LogisticRegression
 
-from recommender.registry import list_models, promoted_ids, prune_models, save_model
+from recommender.registry import list_models, prune_models, save_model
 from recommender.store.db import open_store
+from recommender.store.models import promoted_ids
 
 
 def _save(home, name: str, day: int) -> str:

@@ -111,8 +111,9 @@ def train(
     trained = train_home(home_dir, past, when, timedelta(days=horizon))
     card = trained.card
     from recommender.preference import train_preference
-    from recommender.registry import promoted_ids, prune_models
+    from recommender.registry import prune_models
     from recommender.store.db import open_store
+    from recommender.store.models import promoted_ids
 
     with open_store(home_dir) as store:
         preference = train_preference(store, when)
@@ -317,14 +318,9 @@ def models(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Every model trained here: kind, version, when, metrics, promoted or not, and whether
     its files are kept, removed or damaged (checked against its card; nothing is loaded)."""
     from recommender.preference import model_history
-    from recommender.registry import (
-        KEEP_ENV,
-        damage,
-        keep_last,
-        list_models,
-        recorded_cards,
-    )
+    from recommender.registry import KEEP_ENV, damage, keep_last, list_models
     from recommender.store.db import open_store
+    from recommender.store.models import recorded_cards
 
     where = resolve_home(home)
     with open_store(where, read_only=True) as store:

@@ -14,22 +14,10 @@ from pathlib import Path
 import polars as pl
 
 from recommender.store.db import Store
+from recommender.store.history import two_way_ties
+from recommender.store.tags import add_dated
 
 DEMO_SOURCE = "demo"
-
-
-def _warm_ties(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
-    return store.frame(
-        """SELECT c.contact_id AS contact, c.display_name AS name, c.company, c.position,
-                  count(*) AS n, max(i.ts) AS last_ts,
-                  count(*) FILTER (WHERE i.direction = 'in') AS n_in,
-                  count(*) FILTER (WHERE i.direction = 'out') AS n_out
-           FROM interactions i JOIN contacts c USING (contact_id)
-           WHERE i.owner_id = ? AND i.ts < ? AND c.merged_into IS NULL
-           GROUP BY ALL HAVING n_in > 0 AND n_out > 0
-           ORDER BY last_ts DESC, n DESC, contact""",
-        [owner, as_of],
-    )
 
 
 def build_demo_extras(store: Store, sample_dir: Path | str, as_of: datetime | None = None) -> dict:
@@ -51,7 +39,7 @@ def build_demo_extras(store: Store, sample_dir: Path | str, as_of: datetime | No
     if owner is None or as_of is None:
         return done
     written = as_of - timedelta(days=2)
-    warm = _warm_ties(store, owner, as_of)
+    warm = two_way_ties(store, owner, as_of)
     low = pl.col("position").fill_null("").str.to_lowercase()
     hiring = warm.filter(low.str.contains("recruit|talent|engineering manager|head of"))
     looking = warm.filter(
@@ -63,21 +51,7 @@ def build_demo_extras(store: Store, sample_dir: Path | str, as_of: datetime | No
     picks = [c for c in looking["contact"].to_list() if c not in {t[0] for t in tags}][:2]
     tags += [(int(c), "looking for work") for c in picks[:1]]
     notes = [(int(c), "need", "looking for a new data role after the reorg") for c in picks[1:2]]
-    with store.transaction() as con:
-        for contact, tag in tags:
-            con.execute(
-                "INSERT INTO tags VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [owner, contact, tag, DEMO_SOURCE, written],
-            )
-        for contact, kind, text in notes:
-            exists = store.scalar(
-                "SELECT count(*) FROM notes WHERE contact_id = ? AND text = ?", [contact, text]
-            )
-            if not exists:
-                con.execute(
-                    "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?)",
-                    [store.next_id("notes", "note_id"), owner, contact, kind, text, written],
-                )
+    add_dated(store, owner, tags, notes, DEMO_SOURCE, written)
     done["tags"] = tags
     done["notes"] = notes
     done["as_of"] = as_of

@@ -15,6 +15,9 @@ import polars as pl
 
 from recommender.errors import HelpnextError, UsageError
 from recommender.store.db import Store
+from recommender.store.history import first_evidence
+from recommender.store.profiles import has_owners, known_at, people_of, undated_contacts
+from recommender.store.suggestions import shown_with_first_answer
 
 
 @dataclass
@@ -32,7 +35,7 @@ class ReportData:
 def _owner(store: Store) -> int:
     owner = store.owner_id(create=False)
     if owner is None:
-        if store.scalar("SELECT count(*) FROM owners"):
+        if has_owners(store):
             raise HelpnextError(
                 "this home holds a multi-owner log (an edge list) and no personal network: "
                 "the report shows your own network; import your history first"
@@ -44,17 +47,6 @@ def _owner(store: Store) -> int:
     return int(owner)
 
 
-def first_evidence(store: Store, owner: int) -> datetime | None:
-    """The earliest dated thing the store knows of the owner's network."""
-    return store.scalar(
-        """SELECT min(t) FROM (
-               SELECT min(ts) AS t FROM interactions WHERE owner_id = ?
-               UNION ALL SELECT min(coalesce(connected_on, first_seen)) FROM contacts
-                         WHERE owner_id = ?)""",
-        [owner, owner],
-    )
-
-
 def gather(store: Store, home: Path, as_of: datetime) -> ReportData:
     """Everything the sections need, as of ``as_of`` (raises a one-line error when the
     store holds nothing dated before it)."""
@@ -62,11 +54,7 @@ def gather(store: Store, home: Path, as_of: datetime) -> ReportData:
 
     owner = _owner(store)
     first = first_evidence(store, owner)
-    undated = store.scalar(
-        "SELECT count(*) FROM contacts WHERE owner_id = ? AND merged_into IS NULL "
-        "AND coalesce(connected_on, first_seen) IS NULL",
-        [owner],
-    )
+    undated = undated_contacts(store, owner)
     if not undated and (first is None or first >= as_of):
         when = "" if first is None else f"; the first is on {first:%Y-%m-%d}"
         raise UsageError(
@@ -75,37 +63,13 @@ def gather(store: Store, home: Path, as_of: datetime) -> ReportData:
         )
     owner_events = load_events(store, [owner], before=as_of).collect()
     events = owner_events.select("contact", "ts", "direction", "channel", "is_give")
-    people = store.frame(
-        """SELECT contact_id AS contact, display_name AS name, company, position
-           FROM contacts
-           WHERE owner_id = ? AND merged_into IS NULL
-             AND (coalesce(connected_on, first_seen) IS NULL
-                  OR coalesce(connected_on, first_seen) < ?)""",
-        [owner, as_of],
-    ).with_columns(pl.col("contact").cast(pl.Int64))
+    people = known_at(store, owner, as_of)
     # someone known only through an interaction before as_of (their connection dated later)
     seen = events.select(pl.col("contact").unique())
     missing = seen.join(people, on="contact", how="anti")
     if missing.height:
-        extra = store.frame(
-            "SELECT contact_id AS contact, display_name AS name, company, position "
-            "FROM contacts WHERE list_contains(?, contact_id)",
-            [missing["contact"].to_list()],
-        ).with_columns(pl.col("contact").cast(pl.Int64))
-        people = pl.concat([people, extra])
-    suggestions = store.frame(
-        """WITH a AS (
-               SELECT suggestion_id, outcome, answered_at,
-                      row_number() OVER (PARTITION BY suggestion_id ORDER BY answered_at,
-                                         feedback_id) AS k
-               FROM suggestion_feedback WHERE owner_id = ? AND answered_at < ?)
-           SELECT s.suggestion_id, s.as_of AS shown, s.contact_id AS contact, s.action,
-                  s.reason, coalesce(a.outcome, 'unanswered') AS outcome, a.answered_at
-           FROM suggestions s LEFT JOIN a ON a.suggestion_id = s.suggestion_id AND a.k = 1
-           WHERE s.owner_id = ? AND s.as_of <= ?  -- a plan made at as_of saw only what came before
-           ORDER BY s.as_of, s.suggestion_id""",
-        [owner, as_of, owner, as_of],
-    )
+        people = pl.concat([people, people_of(store, missing["contact"].to_list())])
+    suggestions = shown_with_first_answer(store, owner, as_of)
     from recommender.report.ties import contact_table
 
     stats = contact_table(events, people, as_of)

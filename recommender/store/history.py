@@ -1,7 +1,8 @@
 """What the plan and the acts read of the past (always before ``as_of``): messages that
 say someone needs work or hires, gives to return, meetings, shared threads, items already
-shared, new roles; one contact's timeline and rhythm for ``helpnext show``; and the
-interactions ``helpnext log`` writes."""
+shared, new roles, ties in touch both ways; one contact's timeline and rhythm for ``helpnext
+show``; the earliest dated evidence of a network; and the interactions ``helpnext log``
+writes."""
 
 from __future__ import annotations
 
@@ -103,6 +104,34 @@ def thread_members(store: Store, owner: int, as_of: datetime, contacts: list[int
 def latest_interaction(store: Store) -> datetime | None:
     """When the home's latest interaction happened (None in an empty home)."""
     return store.scalar("SELECT max(ts) FROM interactions")
+
+
+def first_evidence(store: Store, owner: int) -> datetime | None:
+    """The earliest dated thing the store knows of the owner's network (an interaction, a
+    connection or a first sighting)."""
+    return store.scalar(
+        """SELECT min(t) FROM (
+               SELECT min(ts) AS t FROM interactions WHERE owner_id = ?
+               UNION ALL SELECT min(coalesce(connected_on, first_seen)) FROM contacts
+                         WHERE owner_id = ?)""",
+        [owner, owner],
+    )
+
+
+def two_way_ties(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
+    """``contact, name, company, position, n, last_ts, n_in, n_out``: the kept contacts
+    with messages both ways before ``as_of``, latest in touch first."""
+    return store.frame(
+        """SELECT c.contact_id AS contact, c.display_name AS name, c.company, c.position,
+                  count(*) AS n, max(i.ts) AS last_ts,
+                  count(*) FILTER (WHERE i.direction = 'in') AS n_in,
+                  count(*) FILTER (WHERE i.direction = 'out') AS n_out
+           FROM interactions i JOIN contacts c USING (contact_id)
+           WHERE i.owner_id = ? AND i.ts < ? AND c.merged_into IS NULL
+           GROUP BY ALL HAVING n_in > 0 AND n_out > 0
+           ORDER BY last_ts DESC, n DESC, contact""",
+        [owner, as_of],
+    )
 
 
 # one contact (and those merged into it) before as_of: owner, ids, as_of

@@ -1,4 +1,5 @@
-"""Find a contact from what a user types: an id, an e-mail, or (part of) a name."""
+"""Find a contact from what a user types (an id, an e-mail, or (part of) a name), or from
+the source id a CSV import knew it by."""
 
 from __future__ import annotations
 
@@ -56,3 +57,11 @@ def find_contact(
     )
     more = f" and {len(partial) - 5} more" if len(partial) > 5 else ""
     raise UsageError(f"{text!r} matches {len(partial)} contacts: {listed}{more}; use the id")
+
+
+def csv_keys(store: Store, owner: int) -> list[tuple[str, int]]:
+    """``(key, contact_id)`` of the identities of ``owner`` a CSV import keyed (``csv:<id>``)."""
+    return store.con.execute(
+        "SELECT key, contact_id FROM identities WHERE owner_id = ? AND key LIKE 'csv:%'",
+        [owner],
+    ).fetchall()

@@ -1,6 +1,7 @@
-"""What the plan and the acts read of the contacts themselves: names, companies, positions,
-connection dates, tags and notes (dated before ``as_of``), one contact's card, and the
-text profile of each contact the acts match items and partners on."""
+"""What the plan, the acts and the report read of the contacts themselves: names,
+companies, positions, connection dates, tags and notes (dated before ``as_of``), one
+contact's card, the text profile of each contact the acts match items and partners on, the
+contacts known at a moment, and the companies the owner worked at."""
 
 from __future__ import annotations
 
@@ -44,13 +45,18 @@ def people(store: Store, owner: int) -> pl.DataFrame:
     ).with_columns(pl.col("contact").cast(pl.Int64))
 
 
-def names_and_companies(store: Store, contacts: list[int]) -> pl.DataFrame:
-    """``contact, name, company`` of ``contacts``."""
+def people_of(store: Store, contacts: list[int]) -> pl.DataFrame:
+    """``contact, name, company, position`` of ``contacts``."""
     return store.frame(
-        "SELECT contact_id AS contact, display_name AS name, company FROM contacts "
-        "WHERE list_contains(?, contact_id)",
+        "SELECT contact_id AS contact, display_name AS name, company, position "
+        "FROM contacts WHERE list_contains(?, contact_id)",
         [contacts],
     ).with_columns(pl.col("contact").cast(pl.Int64))
+
+
+def names_and_companies(store: Store, contacts: list[int]) -> pl.DataFrame:
+    """``contact, name, company`` of ``contacts``."""
+    return people_of(store, contacts).drop("position")
 
 
 def positions(store: Store, owner: int) -> pl.DataFrame:
@@ -159,3 +165,35 @@ def notes_of(store: Store, ids: list[int], as_of: datetime) -> list[dict]:
         "AND created_at < ? ORDER BY created_at",
         [ids, as_of],
     ).to_dicts()
+
+
+def owner_companies(store: Store, owner: int) -> list[str]:
+    """The companies ``owner`` worked at (lower-cased, trimmed, alphabetical)."""
+    rows = store.con.execute(
+        "SELECT DISTINCT lower(trim(company)) FROM owner_positions "
+        "WHERE owner_id = ? AND company IS NOT NULL",
+        [owner],
+    ).fetchall()
+    return sorted(r[0] for r in rows if r[0])
+
+
+def undated_contacts(store: Store, owner: int) -> int:
+    """How many kept contacts of ``owner`` have neither a connection nor a first-seen date."""
+    return store.scalar(
+        "SELECT count(*) FROM contacts WHERE owner_id = ? AND merged_into IS NULL "
+        "AND coalesce(connected_on, first_seen) IS NULL",
+        [owner],
+    )
+
+
+def known_at(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
+    """``contact, name, company, position`` of the kept contacts of ``owner`` connected
+    (or first seen) before ``as_of``, or undated."""
+    return store.frame(
+        """SELECT contact_id AS contact, display_name AS name, company, position
+           FROM contacts
+           WHERE owner_id = ? AND merged_into IS NULL
+             AND (coalesce(connected_on, first_seen) IS NULL
+                  OR coalesce(connected_on, first_seen) < ?)""",
+        [owner, as_of],
+    ).with_columns(pl.col("contact").cast(pl.Int64))

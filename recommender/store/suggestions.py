@@ -1,6 +1,7 @@
 """The suggestions table as the plan uses it: the suggestions shown before a day (for the
 cool-down and what was given), writing a plan's picks (one id per pick and day), their
-status, the open ones of a contact, and the items a stored plan shows."""
+status, the open ones of a contact, and the items a stored plan shows; and as the report
+and the preference model read it: each shown suggestion with its first answer."""
 
 from __future__ import annotations
 
@@ -138,4 +139,41 @@ def mark_done(store: Store, suggestion_id: int, at: datetime) -> None:
     store.con.execute(
         "UPDATE suggestions SET status = 'done', status_at = ? WHERE suggestion_id = ?",
         [at, suggestion_id],
+    )
+
+
+def answered_features(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
+    """``suggestion_id, shown_at, propensity, features, outcome`` of the suggestions shown
+    before ``as_of`` with their features; ``outcome`` is the first answer before ``as_of``,
+    else a status set before it (null if neither), oldest first."""
+    return store.frame(
+        """WITH f AS (SELECT suggestion_id, arg_min(outcome, answered_at) AS outcome
+                      FROM suggestion_feedback WHERE answered_at < ? GROUP BY suggestion_id)
+           SELECT s.suggestion_id, s.as_of AS shown_at, s.propensity, s.features,
+                  coalesce(f.outcome,
+                           CASE WHEN s.status <> 'open' AND s.status_at < ? THEN s.status END)
+                      AS outcome
+           FROM suggestions s LEFT JOIN f USING (suggestion_id)
+           WHERE s.owner_id = ? AND s.features IS NOT NULL AND s.as_of < ?
+           ORDER BY s.as_of, s.suggestion_id""",
+        [as_of, as_of, owner, as_of],
+    )
+
+
+def shown_with_first_answer(store: Store, owner: int, as_of: datetime) -> pl.DataFrame:
+    """``suggestion_id, shown, contact, action, reason, outcome, answered_at`` of the
+    suggestions shown at or before ``as_of``, each with its first answer before ``as_of``
+    (``outcome`` 'unanswered' without one), oldest first."""
+    return store.frame(
+        """WITH a AS (
+               SELECT suggestion_id, outcome, answered_at,
+                      row_number() OVER (PARTITION BY suggestion_id ORDER BY answered_at,
+                                         feedback_id) AS k
+               FROM suggestion_feedback WHERE owner_id = ? AND answered_at < ?)
+           SELECT s.suggestion_id, s.as_of AS shown, s.contact_id AS contact, s.action,
+                  s.reason, coalesce(a.outcome, 'unanswered') AS outcome, a.answered_at
+           FROM suggestions s LEFT JOIN a ON a.suggestion_id = s.suggestion_id AND a.k = 1
+           WHERE s.owner_id = ? AND s.as_of <= ?  -- a plan made at as_of saw only what came before
+           ORDER BY s.as_of, s.suggestion_id""",
+        [owner, as_of, owner, as_of],
     )

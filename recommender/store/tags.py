@@ -10,6 +10,8 @@ were merged into.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 
 from recommender.errors import NotFoundError, UsageError
@@ -55,11 +57,48 @@ def add_tags(store: Store, contact_id: int, tags: list[str], source: str = "user
         new = [t for t in wanted if t not in have]
         now = utcnow()
         for tag in new:
-            store.con.execute(
-                "INSERT INTO tags VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [owner, contact_id, tag, source, now],
-            )
+            _insert_tag(store, owner, contact_id, tag, source, now)
     return new
+
+
+def _insert_tag(
+    store: Store, owner: int, contact_id: int, tag: str, source: str, at: datetime
+) -> None:
+    store.con.execute(
+        "INSERT INTO tags VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [owner, contact_id, tag, source, at],
+    )
+
+
+def _insert_note(
+    store: Store, owner: int, contact_id: int, kind: str, text: str, at: datetime
+) -> int:
+    note_id = store.next_id("notes", "note_id")
+    store.con.execute(
+        "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?)", [note_id, owner, contact_id, kind, text, at]
+    )
+    return note_id
+
+
+def add_dated(
+    store: Store,
+    owner: int,
+    tags: list[tuple[int, str]],
+    notes: list[tuple[int, str, str]],
+    source: str,
+    at: datetime,
+) -> None:
+    """Write ``(contact, tag)`` tags and ``(contact, kind, text)`` notes dated ``at``, in one
+    transaction; a tag or a note (same contact and text) already there is not written again."""
+    with store.transaction():
+        for contact, tag in tags:
+            _insert_tag(store, owner, contact, tag, source, at)
+        for contact, kind, text in notes:
+            exists = store.scalar(
+                "SELECT count(*) FROM notes WHERE contact_id = ? AND text = ?", [contact, text]
+            )
+            if not exists:
+                _insert_note(store, owner, contact, kind, text, at)
 
 
 def remove_tags(store: Store, contact_id: int, tags: list[str]) -> list[str]:
@@ -98,11 +137,7 @@ def add_note(store: Store, contact_id: int, text: str, kind: str = "note") -> in
         raise UsageError("the note is empty")
     with store.transaction():
         owner = _owner_of(store, contact_id)
-        note_id = store.next_id("notes", "note_id")
-        store.con.execute(
-            "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?)",
-            [note_id, owner, contact_id, kind, text, utcnow()],
-        )
+        note_id = _insert_note(store, owner, contact_id, kind, text, utcnow())
     return note_id
 
 
