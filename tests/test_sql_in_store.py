@@ -2,9 +2,7 @@
 
 The test reads every module of ``recommender`` and ``pipelines`` with ``ast``: outside the
 store, no call of ``.execute``, ``.executemany``, ``.sql``, ``.frame`` or ``.scalar`` and no
-string that starts as an SQL statement. ``KNOWN_ELSEWHERE`` lists the modules whose queries
-have not moved yet (issue 16); an entry that no longer holds SQL fails the test too, so the
-list can only shrink.
+string that starts as an SQL statement (issue 16: no exceptions are left).
 """
 
 from __future__ import annotations
@@ -23,8 +21,6 @@ SQL_TEXT = re.compile(
     r"^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|WITH\s+\w+\s+AS\s|CREATE\s+)"
 )
 STORE = Path("recommender/store")
-# queries still to move into recommender/store (issue 16, done-means 3)
-KNOWN_ELSEWHERE = {"pipelines/ingest/linkedin/messages.py"}
 
 
 def sql_uses(source: str) -> list[int]:
@@ -57,12 +53,7 @@ def _modules() -> dict[str, list[int]]:
 
 
 def test_no_sql_outside_the_store():
-    stray = {m: lines for m, lines in _modules().items() if m not in KNOWN_ELSEWHERE}
-    assert stray == {}, "SQL belongs in recommender/store/, behind a named function"
-
-
-def test_the_list_of_modules_still_to_move_only_shrinks():
-    assert sorted(KNOWN_ELSEWHERE - set(_modules())) == []
+    assert _modules() == {}, "SQL belongs in recommender/store/, behind a named function"
 
 
 @pytest.mark.parametrize(

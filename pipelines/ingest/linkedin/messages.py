@@ -8,9 +8,9 @@ decisions they follow (who is the owner, which messages count, how ``TO`` fields
 
 from __future__ import annotations
 
+import hashlib
 import re
 
-import duckdb
 import polars as pl
 
 from pipelines.ingest.linkedin.files import (
@@ -253,23 +253,19 @@ def owner_from_messages(parts: Parts) -> tuple[str | None, str | None]:
     return name, (urls["u"][0] if urls.height else None)
 
 
-def _content_md5(content: pl.Series) -> pl.Series:
-    """md5 hex of each content (null -> md5 of ''), vectorised in DuckDB."""
-    from pipelines.arrow import ArrowStream
-
-    con = duckdb.connect()
-    try:
-        con.register("frame", ArrowStream(content.to_frame("c")))
-        return pl.DataFrame(con.sql("SELECT md5(coalesce(c, '')) AS h FROM frame"))["h"]
-    finally:
-        con.close()
+def content_md5(content: pl.Series) -> pl.Series:
+    """md5 hex of the UTF-8 of each content (null -> md5 of ''): the digests DuckDB's
+    ``md5(coalesce(c, ''))`` gives, which the stored interaction uids were made of."""
+    md5 = hashlib.md5
+    utf8 = content.fill_null("").cast(pl.Binary).to_list()
+    return pl.Series([md5(b).hexdigest() for b in utf8], dtype=pl.String)
 
 
 def message_interactions(parts: Parts, res: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """(interactions, messages that gave none: to or from nobody but the owner)."""
     f = parts.messages
     text = parts.message_text
-    text = text.with_columns(_content_md5(text["content"]).alias("h"))
+    text = text.with_columns(content_md5(text["content"]).alias("h"))
     parts.messages = parts.message_text = None
     senders = res.select(
         pl.col("name").alias("from"),
