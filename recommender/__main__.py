@@ -1,3 +1,5 @@
+"""`python -m recommender`: the same command line as `helpnext`."""
+
 import sys
 
 from recommender.cli.entry import main

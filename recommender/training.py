@@ -97,6 +97,12 @@ def selection_summary(selection: dict) -> list[str]:
         at = f" (NDCG@10 {scores[chosen]:.3f}" + (f"; {others})" if others else ")")
         lines.append(f"Ranking {word} by {label(chosen)}{at}.")
     n = len(comparison.get("validation_cutoffs", []))
-    if n:
+    weeks = comparison.get("every_week_cutoffs")
+    if n and weeks:
+        lines.append(
+            f"Defaults chosen on all {weeks} of your past weekly cutoffs; a change from them "
+            f"only on evidence from the {n} most recent, held out from training."
+        )
+    elif n:
         lines.append(f"Chosen on your {n} most recent weekly cutoffs, held out from training.")
     return lines

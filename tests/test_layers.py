@@ -61,3 +61,15 @@ def test_no_function_is_over_80_lines():
                     if lines > MAX_FUNCTION_LINES:
                         long.append(f"{path.relative_to(REPO)}:{node.name} ({lines} lines)")
     assert long == [], "split these into named steps"
+
+
+def test_every_module_says_what_it_owns():
+    import ast
+
+    silent = [
+        str(path.relative_to(REPO))
+        for package in ("recommender", "pipelines")
+        for path in sorted((REPO / package).rglob("*.py"))
+        if len((ast.get_docstring(ast.parse(path.read_text())) or "").split()) < 4
+    ]
+    assert silent == [], "open each module with a docstring saying what it owns"
