@@ -353,7 +353,7 @@ def _comparison(
     compared = used[: len(overall_q[default])]  # the weeks judged on, newest first
     comparison = {
         "measure": "mean NDCG@10 over your newest weekly cutoffs, after the ones your own "
-        "model was fitted on (the defaults: the best of every past week, every_week)",
+        "model was fitted on (the defaults were chosen on every past week: every_week)",
         "rule": f"the default ({default}; {dormant_default} for dormant ties) unless another "
         f"option beats it by more than {GATE_SE:g} standard errors of the paired difference",
         "default": default,
@@ -447,7 +447,8 @@ def select_personal(
     # is held out for them (more weeks, a surer choice); a challenger must then beat a
     # default on the newest weeks, after the ones the owner's model was fitted on
     weeks = by_group(data)
-    options = list(dict.fromkeys(candidate_options(priors, None) + family(priors, BASELINES)))
+    # every fixed ranker (the family holds each prior and each heuristic)
+    options = family(priors, BASELINES)
     weeks_q, weeks_dormant_q = compare_options(weeks, priors, None, options, random_state)
     default, dormant_default = (
         defaults(weeks_q, weeks_dormant_q, priors) if priors else (fallback,) * 2
