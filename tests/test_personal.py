@@ -17,6 +17,7 @@ from pipelines.cards import card_digest
 from pipelines.engagement.personal import (
     CHAT_PRIOR,
     COMBINED,
+    MIN_VALIDATION,
     OWN,
     PRIOR,
     PersonalRanker,
@@ -427,3 +428,32 @@ def test_eval_personal_needs_a_log(cli):
 
 def test_make_prior_is_one_command():
     assert "pipelines.engagement.prior" in (REPO / "Makefile").read_text()
+
+
+def _few_week_choices(kind: str, seed: int, owners: int = 20) -> list[str]:
+    """The ranking of every home of a generated log with 1 to 3 usable weeks: each owner
+    three and five weeks after their first message."""
+    priors = load_priors()[0]
+    events = events_from_edges(GENERATORS[kind](seed=seed))
+    chosen = []
+    for owner in events["owner"].unique().sort().head(owners):
+        mine = events.filter(pl.col("owner") == owner)
+        first = mine.filter(pl.col("direction") == "out")["ts"].min()
+        for weeks in (3, 5):
+            result = select_personal(mine, first + timedelta(days=7 * weeks), priors)
+            if 1 <= len(result.cutoffs) <= MIN_VALIDATION:
+                assert result.selection.overall == result.selection.dormant
+                assert label(result.selection.overall) in result.selection.note
+                chosen.append(result.selection.overall)
+    return chosen
+
+
+def test_too_few_weeks_rank_with_the_prior_of_the_historys_kind():
+    """Under four usable weeks nothing is compared but the two priors, on the weeks there
+    are: a mailbox keeps the e-mail prior, a term's chat mostly gets the chat prior."""
+    mail = _few_week_choices("steady", 2)
+    chat = _few_week_choices("term_chat", 2)
+    assert len(mail) >= 10 and len(chat) >= 10
+    assert mail.count(PRIOR) >= 0.8 * len(mail), mail
+    assert chat.count(CHAT_PRIOR) > 0.5 * len(chat), chat
+    assert set(mail + chat) <= {PRIOR, CHAT_PRIOR}

@@ -26,8 +26,8 @@ newest ones, where the home's present habits show (a few weeks are noisy, and th
 several options on them is optimistic). The owner's model is not a challenger on the
 dormant ties: those weeks hold too few dormant targets to judge it there. The dormant
 ties are re-ordered among themselves, their slots staying those of the overall ranking. With
-fewer than :data:`MIN_VALIDATION` + 1 usable cutoffs, the prior ranks, and the result
-says so.
+fewer than :data:`MIN_VALIDATION` + 1 usable cutoffs, a prior ranks (the chat prior only if
+it ranked the weeks there are better than the e-mail prior), and the result says so.
 
 Measured by the personal protocol (``benchmarks/bench_personal.py``; README, "Learning who
 you will engage with") on the shared logs and generated logs of five shapes: within the
@@ -402,6 +402,21 @@ def _judged(
     )
 
 
+def _few_weeks_prior(weeks: pl.DataFrame | None, priors: dict, fallback: str, seed: int) -> str:
+    """With too few weeks to compare rankings on, the prior of the history's kind: of the
+    shipped priors (e-mail-like, chat-like), the one that ranked the weeks there are better,
+    the e-mail prior on a tie or with no week. Two options learned nothing from this owner:
+    a week or two tells a term's chat from a mailbox (on a generated term chat, the e-mail
+    prior put the one target of a one-week home 16th of 17, recency and the chat prior
+    first), where a choice among dozens would be a lucky draw."""
+    if weeks is None or weeks.height == 0 or len(priors) < 2:
+        return fallback
+    weeks_q, _ = compare_options(weeks, priors, None, list(priors), seed)
+    means = {name: float(q.mean()) for name, q in weeks_q.items() if len(q)}
+    best = max(means, key=means.get, default=fallback)
+    return best if means.get(best, 0.0) > means.get(fallback, 0.0) else fallback
+
+
 def select_personal(
     events: pl.DataFrame,
     as_of: datetime,
@@ -424,6 +439,8 @@ def select_personal(
     priors = dict(priors or {})
     fallback = PRIOR if PRIOR in priors else next(iter(priors), FALLBACK)
     if len(used) < MIN_VALIDATION + 1:
+        weeks = by_group(data) if used else None
+        fallback = _few_weeks_prior(weeks, priors, fallback, random_state)
         note = (
             f"only {len(used)} weekly cutoff(s) before {as_of:%Y-%m-%d} with a message to a "
             f"known contact (need {MIN_VALIDATION + 1}) to compare rankings on: ranking with "
