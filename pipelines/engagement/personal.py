@@ -315,6 +315,12 @@ def family(priors: dict, heuristics=PARTNERS) -> list[str]:
     return list(priors) + partners + [f"{AVG}{e}+{p}" for e in priors for p in partners]
 
 
+def _expert(weeks_q: dict[str, np.ndarray], priors: dict) -> str:
+    """The prior that ranked the weeks of ``weeks_q`` better (the first, the e-mail prior,
+    on a tie): e-mail-like or chat-like histories."""
+    return max(priors, key=lambda name: float(weeks_q[name].mean()))
+
+
 def defaults(
     weeks_q: dict[str, np.ndarray], weeks_dormant_q: dict[str, np.ndarray], priors: dict
 ) -> tuple[str, str]:
@@ -330,7 +336,7 @@ def defaults(
     an e-mail tie for a year), so they get their own default, from the smaller family of
     :data:`PARTNERS` (one heuristic of each memory length: they have far fewer targets).
     Without a week with a dormant target, the expert ranks them."""
-    expert = max(priors, key=lambda name: float(weeks_q[name].mean()))
+    expert = _expert(weeks_q, priors)
     overall = _choose({k: weeks_q[k] for k in family(priors, BASELINES)}, expert)
     quiet = {name: weeks_dormant_q[name] for name in family(priors) if len(weeks_dormant_q[name])}
     if not quiet:
@@ -411,10 +417,7 @@ def _few_weeks_prior(weeks: pl.DataFrame | None, priors: dict, fallback: str, se
     first), where a choice among dozens would be a lucky draw."""
     if weeks is None or weeks.height == 0 or len(priors) < 2:
         return fallback
-    weeks_q, _ = compare_options(weeks, priors, None, list(priors), seed)
-    means = {name: float(q.mean()) for name, q in weeks_q.items() if len(q)}
-    best = max(means, key=means.get, default=fallback)
-    return best if means.get(best, 0.0) > means.get(fallback, 0.0) else fallback
+    return _expert(compare_options(weeks, priors, None, list(priors), seed)[0], priors)
 
 
 def select_personal(
